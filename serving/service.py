@@ -1,0 +1,83 @@
+"""Sikap HTTP service (BentoML 1.4).
+
+``Classifier`` holds the model behind an adaptively batched API; ``Sikap`` is the public
+API and validates requests, segments articles and aggregates, delegating to ``sikap``.
+"""
+
+import asyncio
+
+import bentoml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+with bentoml.importing():
+    from sikap.paths import use_sikap_home
+
+    use_sikap_home()
+    from sikap.analyze import article_segments, assemble, sentences_to_classify
+    from sikap.api_models import AnalyzeResponse, ArticleList, ClassifyResponse, SentenceList
+    from sikap.loading import ensure_predictor
+
+BATCH_SIZE = 64
+
+
+@bentoml.service(workers=1, traffic={"timeout": 300})
+class Classifier:
+    """Loads the model (building the embedded default if the store is empty) and classifies batches."""
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.predictor = ensure_predictor()
+        self.predictor.predict(["Warm-up: NATO, Rusia dan Ukraina."])
+        self.ready = True
+
+    def __is_ready__(self) -> bool:
+        return self.ready
+
+    @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=1000)
+    def classify_batch(self, sentences: list[str]) -> list[dict]:
+        return self.predictor.predict(sentences)
+
+    @bentoml.api
+    def describe(self) -> dict:
+        return self.predictor.describe()
+
+
+@bentoml.service(traffic={"timeout": 300})
+class Sikap:
+    """Sentiment and stance toward NATO, Russia and Ukraine in Indonesian news."""
+
+    classifier = bentoml.depends(Classifier)
+
+    async def _classify(self, texts: list[str]) -> list[dict]:
+        chunks = [texts[i : i + BATCH_SIZE] for i in range(0, len(texts), BATCH_SIZE)]
+        parts = await asyncio.gather(*(self.classifier.to_async.classify_batch(c) for c in chunks))
+        return [record for part in parts for record in part]
+
+    @bentoml.api
+    async def classify(self, sentences: SentenceList) -> ClassifyResponse:
+        """Sentiment and stance toward every target for each sentence."""
+        results = await self._classify(sentences)
+        return ClassifyResponse(results=results, model=results[0]["model"])
+
+    @bentoml.api
+    async def analyze(self, articles: ArticleList) -> AnalyzeResponse:
+        """Segment articles, classify every real sentence, and summarize stance per target."""
+        items = [a.model_dump() for a in articles]
+        segmented = [article_segments(a["title"], a["text"]) for a in items]
+        meta = await self.classifier.to_async.describe()
+        texts = sentences_to_classify(segmented)
+        predictions = await self._classify(texts) if texts else []
+        return AnalyzeResponse(results=assemble(items, segmented, predictions, meta["targets"]), model=meta["tag"])
+
+
+async def _metadata(_: Request) -> JSONResponse:
+    service = bentoml.get_current_service()
+    return JSONResponse(await service.classifier.to_async.describe())
+
+
+# GET routes beside BentoML's POST APIs; BentoML's own routes match first.
+_extra_routes = Starlette(routes=[Route("/metadata", _metadata, methods=["GET"])])
+Sikap = bentoml.asgi_app(_extra_routes, path="/")(Sikap)

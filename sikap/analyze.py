@@ -1,0 +1,100 @@
+"""Article-level analysis: segment, classify the real sentences, and summarize stance per target."""
+
+from collections import Counter
+from collections.abc import Callable
+
+from sikap.schema import SENTIMENTS, STANCES
+from sikap.segment import segment_text
+
+
+def article_segments(title: str | None, text: str) -> list[dict]:
+    """Sentences and skipped furniture of an article, title first; ``field`` says which string offsets index."""
+    rows = []
+    for field, content in (("title", title or ""), ("text", text)):
+        for seg in segment_text(content):
+            rows.append(
+                {
+                    "index": len(rows),
+                    "field": field,
+                    "start": seg.start,
+                    "end": seg.end,
+                    "text": seg.text,
+                    "skipped": seg.skipped,
+                    "reason": seg.reason,
+                }
+            )
+    return rows
+
+
+def summarize(sentences: list[dict], target_names: list[str]) -> dict:
+    """Per target: counts per stance class, sentences mentioning it, net stance; sentiment distribution.
+
+    Net stance is ``(support - oppose) / mentioned``, in [-1, 1], ``None`` when never mentioned.
+    """
+    classified = [s for s in sentences if not s["skipped"]]
+    targets = {}
+    for name in target_names:
+        counts = Counter({label: 0 for label in STANCES})
+        counts.update(s["stance"][name]["label"] for s in classified)
+        mentioned = sum(bool(s["stance"][name]["mentions"]) for s in classified)
+        confidences = [
+            s["stance"][name]["scores"][s["stance"][name]["label"]] for s in classified if s["stance"][name]["mentions"]
+        ]
+        targets[name] = {
+            "counts": dict(counts),
+            "mentioned": mentioned,
+            "net_stance": round((counts["support"] - counts["oppose"]) / mentioned, 4) if mentioned else None,
+            "mean_confidence": round(sum(confidences) / len(confidences), 4) if confidences else None,
+        }
+    sentiment = Counter({label: 0 for label in SENTIMENTS})
+    sentiment.update(s["sentiment"]["label"] for s in classified)
+    total = len(classified)
+    return {
+        "sentences": total,
+        "skipped": len(sentences) - total,
+        "targets": targets,
+        "sentiment": {
+            "counts": dict(sentiment),
+            "share": {k: round(v / total, 4) if total else 0.0 for k, v in sentiment.items()},
+        },
+    }
+
+
+def attach_predictions(segments: list[dict], predictions: list[dict]) -> list[dict]:
+    """Merge contract records into the non-skipped segments, in order; skipped ones get nulls."""
+    it = iter(predictions)
+    out = []
+    for seg in segments:
+        if seg["skipped"]:
+            out.append({**seg, "sentiment": None, "stance": None, "model": None})
+        else:
+            pred = next(it)
+            out.append({**seg, "sentiment": pred["sentiment"], "stance": pred["stance"], "model": pred["model"]})
+    return out
+
+
+def sentences_to_classify(segmented: list[list[dict]]) -> list[str]:
+    """The texts of all non-skipped segments of several articles, in order."""
+    return [s["text"] for segs in segmented for s in segs if not s["skipped"]]
+
+
+def assemble(
+    articles: list[dict], segmented: list[list[dict]], predictions: list[dict], target_names: list[str]
+) -> list[dict]:
+    """Per-article results from segments and the predictions for :func:`sentences_to_classify`."""
+    it = iter(predictions)
+    results = []
+    for article, segs in zip(articles, segmented, strict=True):
+        n = sum(not s["skipped"] for s in segs)
+        sentences = attach_predictions(segs, [next(it) for _ in range(n)])
+        results.append({"id": article.get("id"), "sentences": sentences, "summary": summarize(sentences, target_names)})
+    return results
+
+
+def analyze_articles(
+    articles: list[dict], classify: Callable[[list[str]], list[dict]], target_names: list[str]
+) -> list[dict]:
+    """Analyze articles ``{"id", "title", "text"}`` with one ``classify`` call over all their sentences."""
+    segmented = [article_segments(a.get("title"), a["text"]) for a in articles]
+    texts = sentences_to_classify(segmented)
+    return assemble(articles, segmented, classify(texts) if texts else [], target_names)

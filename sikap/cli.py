@@ -1,0 +1,184 @@
+"""The ``sikap`` command line. Each command is a thin wrapper over a library function."""
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import nullcontext
+from itertools import islice
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sikap.errors import SikapError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+labels_app = typer.Typer(no_args_is_help=True, help="Check and describe the labeled data in labels/.")
+models_app = typer.Typer(no_args_is_help=True, help="List, export and import models in the store.")
+app.add_typer(labels_app, name="labels")
+app.add_typer(models_app, name="models")
+console = Console(stderr=True)
+
+CHUNK = 256
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def classify(
+    input: Annotated[
+        str, typer.Option("--input", "-i", help="JSON Lines {id, text} or plain text; '-' = stdin.")
+    ] = "-",
+    output: Annotated[str, typer.Option("--output", "-o", help="JSON Lines output file; '-' = stdout.")] = "-",
+    model: Annotated[str | None, typer.Option(help="Model tag (default: what the service would serve).")] = None,
+) -> None:
+    """Classify sentences into the output contract, one JSON line per input sentence, in order."""
+    from tqdm import tqdm
+
+    from sikap.io import atomic_open
+    from sikap.loading import ensure_predictor
+    from sikap.records import read_sentences
+
+    try:
+        predictor = ensure_predictor(model, console)
+        rows = read_sentences(input)
+        handle_ctx = atomic_open(Path(output)) if output != "-" else nullcontext(sys.stdout)
+        with handle_ctx as handle, tqdm(unit=" sentences", disable=output == "-" or None, file=sys.stderr) as bar:
+            while chunk := list(islice(rows, CHUNK)):
+                ids, texts = zip(*chunk, strict=True)
+                for record in predictor.predict(list(texts), list(ids)):
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                bar.update(len(chunk))
+    except SikapError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "0.0.0.0",
+    model: Annotated[str | None, typer.Option(help="Model tag to serve (sets SIKAP_MODEL).")] = None,
+) -> None:
+    """Start the HTTP service (same as `bentoml serve` from the repository root)."""
+    from sikap.loading import ensure_predictor
+    from sikap.paths import REPO_ROOT, use_sikap_home
+
+    use_sikap_home()
+    if model:
+        os.environ["SIKAP_MODEL"] = model
+    try:
+        predictor = ensure_predictor(model, console)  # builds the default model up front, with progress
+    except SikapError as exc:
+        _fail(str(exc))
+    console.log(f"serving {predictor.tag} on http://{host}:{port} (OpenAPI at /docs)")
+    command = [sys.executable, "-m", "bentoml", "serve", "serving.service:Sikap", "--host", host, "--port", str(port)]
+    raise typer.Exit(subprocess.call(command, cwd=REPO_ROOT))
+
+
+@labels_app.command("check")
+def labels_check() -> None:
+    """Validate every label file; print problems as file:line: message and exit 1 if there are any."""
+    from sikap.labels import load_labels
+
+    try:
+        labels = load_labels()
+    except SikapError as exc:
+        _fail(str(exc))
+    for problem in labels.problems:
+        print(problem)
+    if labels.problems:
+        _fail(f"{len(labels.problems)} problem(s) in labels/")
+    console.print(f"[green]ok[/]: {len(labels.sentences)} labeled sentences, no problems")
+
+
+@labels_app.command("stats")
+def labels_stats(
+    markdown: Annotated[bool, typer.Option(help="Print a Markdown table (as in labels/CARD.md).")] = False,
+) -> None:
+    """Print the counts table: classes per target, sentiment, coverage measures, per split."""
+    from sikap.labels import load_labels, stats_rows
+    from sikap.targets import load_targets
+
+    try:
+        targets = load_targets()
+        labels = load_labels(targets=targets)
+    except SikapError as exc:
+        _fail(str(exc))
+    table = stats_rows(labels.sentences, [t.name for t in targets])
+    keys = list(dict.fromkeys(k for split in table.values() for k in split))
+    if markdown:
+        print("| count | " + " | ".join(table) + " |")
+        print("|---|" + "---|" * len(table))
+        for key in keys:
+            print(f"| {key} | " + " | ".join(str(table[s].get(key, 0)) for s in table) + " |")
+        return
+    rich_table = Table("count", *table)
+    for key in keys:
+        rich_table.add_row(key, *(str(table[s].get(key, 0)) for s in table))
+    Console().print(rich_table)
+
+
+@app.command()
+def train(
+    baseline: Annotated[
+        bool, typer.Option("--baseline", help="Rebuild the embedded default (scikit-learn) model.")
+    ] = False,
+) -> None:
+    """Train a model from labels/ and save it in the model store."""
+    from sikap.loading import build_default_model
+
+    try:
+        if baseline:
+            tag = build_default_model(console)
+            print(tag)
+            return
+        _fail("transformer fine-tuning is not available yet; use --baseline")
+    except SikapError as exc:
+        _fail(str(exc))
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the models in the store, newest first, with headline dev metrics."""
+    from sikap.store import list_models
+
+    table = Table("tag", "kind", "created", "dev metrics")
+    for m in list_models():
+        dev = m.metadata.get("metrics", {}).get("dev", {})
+        table.add_row(m.tag, m.kind, f"{m.created:%Y-%m-%d %H:%M}", ", ".join(f"{k} {v}" for k, v in dev.items()))
+    Console().print(table)
+
+
+@models_app.command("export")
+def models_export(
+    tag: Annotated[str, typer.Argument(help="Model tag, e.g. sikap:20261123-101500-abcd1234.")],
+    path: Annotated[Path, typer.Argument(help="Target file (.bentomodel).")],
+) -> None:
+    """Write a model to one file that `sikap models import` reads."""
+    from sikap.store import export_model
+
+    try:
+        print(export_model(tag, path))
+    except SikapError as exc:
+        _fail(str(exc))
+
+
+@models_app.command("import")
+def models_import(path: Annotated[Path, typer.Argument(help="File written by `sikap models export`.")]) -> None:
+    """Add an exported model to the store."""
+    from sikap.store import import_model
+
+    try:
+        print(import_model(path))
+    except SikapError as exc:
+        _fail(str(exc))
+
+
+def main() -> None:
+    app()

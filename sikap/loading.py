@@ -1,0 +1,53 @@
+"""Load the model to serve, building the embedded default first when the store has none."""
+
+from rich.console import Console
+
+from sikap.errors import SikapError
+from sikap.predictor import Predictor
+from sikap.store import StoredModel, resolve
+
+
+def load_stored(model: StoredModel) -> Predictor:
+    """Instantiate the predictor for a stored model, whatever its kind."""
+    if model.kind == "baseline":
+        from sikap.baseline import BaselinePredictor
+
+        return BaselinePredictor.load(model.tag, model.path, model.metadata)
+    if model.kind == "transformer":
+        from sikap.transformer.predict import TransformerPredictor
+
+        return TransformerPredictor.load(model.tag, model.path, model.metadata)
+    if model.kind == "onnx":
+        from sikap.onnx.predict import OnnxPredictor
+
+        return OnnxPredictor.load(model.tag, model.path, model.metadata)
+    raise SikapError(f"model {model.tag} has unknown kind {model.kind!r}")
+
+
+def build_default_model(console: Console | None = None) -> str:
+    """Train the embedded default from ``labels/``; fails with the label problems if the data is invalid."""
+    from sikap.baseline import train_baseline
+    from sikap.labels import load_labels
+    from sikap.paths import targets_file
+    from sikap.targets import load_targets
+
+    console = console or Console(stderr=True)
+    targets = load_targets()
+    labels = load_labels(targets=targets)
+    if labels.problems:
+        shown = "\n".join(str(p) for p in labels.problems[:20])
+        raise SikapError(f"labels/ has {len(labels.problems)} problem(s); fix them before training:\n{shown}")
+    console.log(f"building the embedded default model from {len(labels.sentences)} labeled sentences")
+    return train_baseline(labels, targets, targets_file(), console)
+
+
+def ensure_predictor(requested: str | None = None, console: Console | None = None) -> Predictor:
+    """The predictor to serve (see :func:`sikap.store.resolve`), building the default if the store is empty."""
+    model = resolve(requested)
+    if model is None:
+        console = console or Console(stderr=True)
+        console.log("no model in the store yet: building the embedded default (takes well under two minutes)")
+        build_default_model(console)
+        model = resolve(requested)
+    assert model is not None
+    return load_stored(model)

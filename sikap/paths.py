@@ -1,0 +1,32 @@
+"""Where Sikap finds its labels and keeps its models.
+
+Both default to folders of the repository, so a clone is self-contained; the
+environment variables ``SIKAP_LABELS`` and ``SIKAP_HOME`` move them.
+"""
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def labels_dir() -> Path:
+    """Folder holding ``targets.yaml`` and ``data/*.jsonl``."""
+    return Path(os.environ.get("SIKAP_LABELS", REPO_ROOT / "labels"))
+
+
+def targets_file() -> Path:
+    return labels_dir() / "targets.yaml"
+
+
+def sikap_home() -> Path:
+    """Root of the BentoML home (model store and Bentos); ``models/`` by default."""
+    return Path(os.environ.get("SIKAP_HOME") or os.environ.get("BENTOML_HOME") or REPO_ROOT / "models")
+
+
+def use_sikap_home() -> Path:
+    """Point BentoML at Sikap's home. Call before ``bentoml`` is imported."""
+    home = sikap_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["BENTOML_HOME"] = str(home)
+    return home

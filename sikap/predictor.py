@@ -1,0 +1,81 @@
+"""The predictor interface and the output contract every backend returns."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from sikap.schema import MENTIONED_STANCES, SENTIMENTS
+from sikap.targets import Mention, MentionDetector, Target
+
+
+def _scores(labels: Sequence[str], probabilities: np.ndarray) -> dict[str, float]:
+    return {label: round(float(p), 4) for label, p in zip(labels, probabilities, strict=True)}
+
+
+class Predictor(ABC):
+    """Turns sentences into contract records; backends supply only class probabilities.
+
+    A target with no mention is ``none`` with probability 1, whatever the backend says,
+    so ``none`` always agrees with mention detection.
+    """
+
+    kind: str = "abstract"
+
+    def __init__(self, tag: str, targets: list[Target], metadata: dict | None = None):
+        self.tag = tag
+        self.targets = targets
+        self.detector = MentionDetector(targets)
+        self.metadata = metadata or {}
+
+    @property
+    def target_names(self) -> list[str]:
+        return [t.name for t in self.targets]
+
+    @abstractmethod
+    def sentiment_proba(self, texts: list[str]) -> np.ndarray:
+        """Shape (n, 3), columns in :data:`SENTIMENTS` order."""
+
+    @abstractmethod
+    def stance_proba(self, texts: list[str], mentions: list[dict[str, list[Mention]]]) -> dict[str, np.ndarray]:
+        """Per target, shape (n, 3), columns in :data:`MENTIONED_STANCES` order (rows without a mention are ignored)."""
+
+    def predict(self, texts: list[str], ids: Sequence[str | None] | None = None) -> list[dict]:
+        """Contract records for ``texts``, in order.
+
+        >>> predictor.predict(["Kremlin mengecam NATO."])[0]["stance"]["NATO"]["label"]  # doctest: +SKIP
+        'oppose'
+        """
+        if not texts:
+            return []
+        ids = ids if ids is not None else [None] * len(texts)
+        mentions = [self.detector.find(text) for text in texts]
+        sentiment = self.sentiment_proba(texts)
+        stance = self.stance_proba(texts, mentions)
+        results = []
+        for i, text in enumerate(texts):
+            record = {
+                "id": ids[i],
+                "text": text,
+                "sentiment": {
+                    "label": SENTIMENTS[int(np.argmax(sentiment[i]))],
+                    "scores": _scores(SENTIMENTS, sentiment[i]),
+                },
+                "stance": {},
+                "model": self.tag,
+            }
+            for name in self.target_names:
+                found = mentions[i][name]
+                if found:
+                    probs = stance[name][i]
+                    label = MENTIONED_STANCES[int(np.argmax(probs))]
+                    scores = {**_scores(MENTIONED_STANCES, probs), "none": 0.0}
+                else:
+                    label, scores = "none", {**dict.fromkeys(MENTIONED_STANCES, 0.0), "none": 1.0}
+                record["stance"][name] = {"label": label, "scores": scores, "mentions": [m.text for m in found]}
+            results.append(record)
+        return results
+
+    def describe(self) -> dict:
+        """What ``/metadata`` shows about this model."""
+        return {"tag": self.tag, "kind": self.kind, "targets": self.target_names, **self.metadata}

@@ -1,0 +1,106 @@
+"""The model store: BentoML models under ``models/`` (or ``$SIKAP_HOME``), and which one to serve.
+
+Two model names live in it: ``sikap-default`` (the embedded scikit-learn baseline) and
+``sikap`` (fine-tuned transformers). Versions are ``YYYYMMDD-HHMMSS-<labels hash>``.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sikap.errors import ModelNotFoundError
+from sikap.paths import use_sikap_home
+
+BASELINE_NAME = "sikap-default"
+TRANSFORMER_NAME = "sikap"
+MODEL_FILE = "sikap.json"
+
+
+def _bentoml():
+    use_sikap_home()
+    import bentoml
+
+    return bentoml
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    tag: str
+    kind: str
+    created: datetime
+    path: Path
+    metadata: dict
+
+
+def new_version(labels_hash: str) -> str:
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{labels_hash[:8]}"
+
+
+def save_model(name: str, kind: str, version: str, metadata: dict, write: Callable[[Path], None]) -> str:
+    """Create ``name:version`` in the store; ``write(dir)`` fills it. Nothing is stored if it raises."""
+    bentoml = _bentoml()
+    with bentoml.models.create(f"{name}:{version}", labels={"kind": kind}, metadata=metadata) as model:
+        write(Path(model.path))
+    return str(model.tag)
+
+
+def list_models() -> list[StoredModel]:
+    """Sikap models in the store, newest first."""
+    bentoml = _bentoml()
+    models = [
+        StoredModel(
+            str(m.tag), m.info.labels.get("kind", "?"), m.info.creation_time, Path(m.path), dict(m.info.metadata)
+        )
+        for m in bentoml.models.list()
+        if m.tag.name in (BASELINE_NAME, TRANSFORMER_NAME)
+    ]
+    return sorted(models, key=lambda m: m.created, reverse=True)
+
+
+def get_model(tag: str) -> StoredModel:
+    bentoml = _bentoml()
+    try:
+        m = bentoml.models.get(tag)
+    except Exception:  # bentoml raises NotFound or a tag-format error
+        known = ", ".join(s.tag for s in list_models()) or "none"
+        raise ModelNotFoundError(
+            f"model {tag!r} not found in the store {os.environ['BENTOML_HOME']} (available: {known}); "
+            "see `sikap models list`"
+        ) from None
+    return StoredModel(
+        str(m.tag), m.info.labels.get("kind", "?"), m.info.creation_time, Path(m.path), dict(m.info.metadata)
+    )
+
+
+def resolve(requested: str | None = None) -> StoredModel | None:
+    """The model to serve: ``requested`` or ``$SIKAP_MODEL``; else the newest transformer; else the newest default."""
+    requested = requested or os.environ.get("SIKAP_MODEL")
+    if requested:
+        return get_model(requested)
+    models = list_models()
+    for kind in ("transformer", "onnx", "baseline"):
+        for model in models:
+            if model.kind == kind:
+                return model
+    return None
+
+
+def export_model(tag: str, path: Path) -> Path:
+    bentoml = _bentoml()
+    get_model(tag)
+    return Path(bentoml.models.export_model(tag, str(path)))
+
+
+def import_model(path: Path) -> str:
+    bentoml = _bentoml()
+    if not path.exists():
+        raise ModelNotFoundError(f"{path}: no such file to import")
+    return str(bentoml.models.import_model(str(path)).tag)
+
+
+def delete_model(tag: str) -> None:
+    bentoml = _bentoml()
+    get_model(tag)
+    bentoml.models.delete(tag)

@@ -1,0 +1,114 @@
+from pathlib import Path
+
+import pytest
+from conftest import record, write_jsonl
+
+from sikap.labels import load_labels, near_duplicate_leaks, split_of, stats_rows
+
+
+def problems_for(tmp_path: Path, targets, rows: list) -> list[str]:
+    path = write_jsonl(tmp_path / "batch.jsonl", rows)
+    return [str(p) for p in load_labels([path], targets).problems]
+
+
+def test_valid_file_has_no_problems(tmp_path: Path, targets) -> None:
+    rows = [
+        record("x-1", "Rusia menembakkan rudal ke Ukraina.", "negative", Russia="neutral", Ukraine="oppose"),
+        record("x-2", "Harga minyak sawit naik tajam pekan ini.", "positive"),
+    ]
+    assert problems_for(tmp_path, targets, rows) == []
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("{not json", "invalid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ({**record("x-1", "Teks."), "sentiment": "angry"}, "unknown sentiment 'angry'"),
+        (record("x-1", "NATO bersidang.", NATO="favour"), "unknown stance 'favour' for NATO"),
+        (
+            {
+                **record("x-1", "Teks."),
+                "stance": {"NATO": "none", "Russia": "none", "Ukraine": "none", "China": "none"},
+            },
+            "unknown target 'China'",
+        ),
+        (
+            {"id": "x-1", "text": "Teks.", "sentiment": "neutral", "stance": {"NATO": "none", "Russia": "none"}},
+            "missing stance for target 'Ukraine'",
+        ),
+        ({**record("x-1", "Teks."), "text": "  "}, "field 'text' must be a non-empty string"),
+        ({**record("x-1", "Teks."), "label": "x"}, "unknown field 'label'"),
+        ({**record("x-1", "Teks."), "rules": [9]}, "hard-case rule numbers 1-8"),
+        ({**record("x-1", "Teks."), "voice": "tabloid"}, "unknown voice 'tabloid'"),
+        (record("x-1", "Sidang NATO ditunda."), "NATO is 'none' but the text mentions 'NATO'"),
+        (record("x-1", "Aliansi itu bersidang.", NATO="neutral"), "no alias of NATO"),
+    ],
+)
+def test_each_problem_is_reported_with_file_and_line(tmp_path: Path, targets, row, message: str) -> None:
+    rows = [record("ok-1", "Harga beras stabil."), row]
+    problems = problems_for(tmp_path, targets, rows)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path / 'batch.jsonl'}:2: ")
+    assert message in problems[0]
+
+
+def test_duplicate_ids_and_texts_are_reported(tmp_path: Path, targets) -> None:
+    rows = [
+        record("x-1", "Harga beras stabil."),
+        record("x-1", "Harga gula naik."),
+        record("x-3", "harga beras stabil!"),
+    ]
+    problems = problems_for(tmp_path, targets, rows)
+    assert any(":2: duplicate id 'x-1'" in p for p in problems)
+    assert any(":3: duplicate text of 'x-1'" in p for p in problems)
+
+
+def test_non_utf8_file_is_reported(tmp_path: Path, targets) -> None:
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes('{"id": "x", "text": "Caf\xe9"}\n'.encode("latin-1"))
+    problems = [str(p) for p in load_labels([path], targets).problems]
+    assert len(problems) == 1 and "not UTF-8" in problems[0]
+
+
+def test_near_duplicates_across_splits_leak(targets) -> None:
+    from sikap.labels import LabeledSentence
+
+    # ids chosen so the two land in different splits
+    ids = [f"n-{i}" for i in range(200)]
+    a = next(i for i in ids if split_of(i) == "train")
+    b = next(i for i in ids if split_of(i) == "test")
+    c = next(i for i in ids if split_of(i) == "dev")
+    text = "Menteri pertahanan kedua negara membahas latihan militer bersama di perbatasan timur"
+    sentences = [
+        LabeledSentence(a, text, "neutral", {}),
+        LabeledSentence(b, text + " pekan ini.", "neutral", {}),
+        LabeledSentence(c, "Harga cabai di pasar tradisional kembali turun.", "neutral", {}),
+    ]
+    leaks = near_duplicate_leaks(sentences)
+    assert len(leaks) == 1 and a in leaks[0].message and "leaks across splits" in leaks[0].message
+
+
+def test_split_is_deterministic_and_roughly_80_10_10() -> None:
+    splits = [split_of(f"id-{i}") for i in range(5000)]
+    assert splits == [split_of(f"id-{i}") for i in range(5000)]
+    assert 0.77 < splits.count("train") / 5000 < 0.83
+    assert 0.08 < splits.count("test") / 5000 < 0.12
+
+
+def test_stats_count_classes_and_coverage(tmp_path: Path, targets) -> None:
+    rows = [
+        record("x-1", "Rusia menembakkan rudal ke Ukraina.", "negative", Russia="neutral", Ukraine="oppose"),
+        record("x-2", "Harga minyak sawit naik tajam.", "positive"),
+    ]
+    labels = load_labels([write_jsonl(tmp_path / "b.jsonl", rows)], targets)
+    table = stats_rows(labels.sentences, ["NATO", "Russia", "Ukraine"])["all"]
+    assert table["sentences"] == 2 and table["no target"] == 1
+    assert table["2+ targets, different stances"] == 1
+    assert table["Ukraine oppose"] == 1 and table["NATO none"] == 2
+
+
+def test_shipped_labels_pass_the_check() -> None:
+    labels = load_labels()
+    assert labels.problems == []
+    assert len(labels.sentences) >= 1500
