@@ -1,6 +1,8 @@
 """Shared fixtures: small label files written per test, and an isolated model store."""
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,3 +30,26 @@ def write_jsonl(path: Path, rows: list) -> Path:
 @pytest.fixture(scope="session")
 def targets():
     return load_targets()
+
+
+# One isolated model store for the whole test session, set before anything imports bentoml
+# (BentoML reads its home once per process).
+SESSION_HOME = Path(tempfile.mkdtemp(prefix="sikap-test-home-"))
+os.environ["SIKAP_HOME"] = str(SESSION_HOME)
+os.environ.pop("SIKAP_MODEL", None)
+
+
+@pytest.fixture(scope="session")
+def default_tag() -> str:
+    """The embedded default, trained once from the shipped labels into the session store."""
+    from sikap.loading import build_default_model
+
+    return build_default_model()
+
+
+@pytest.fixture(scope="session")
+def default_predictor(default_tag: str):
+    from sikap.loading import load_stored
+    from sikap.store import get_model
+
+    return load_stored(get_model(default_tag))

@@ -1,0 +1,104 @@
+import json
+from pathlib import Path
+
+from conftest import record, write_jsonl
+from typer.testing import CliRunner
+
+from sikap.cli import app
+
+runner = CliRunner()
+
+
+def test_classify_jsonl_file_keeps_order_and_ids(tmp_path: Path, default_tag: str) -> None:
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "s1", "text": "Kremlin mengecam NATO."},
+            {"id": 7, "text": "Harga gula naik."},
+            {"id": "s3", "text": "Zelensky bertemu Sekjen NATO."},
+        ],
+    )
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", "--input", str(source), "--output", str(out), "--model", default_tag])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["s1", "7", "s3"]
+    assert rows[0]["stance"]["Russia"]["mentions"] == ["Kremlin"] and rows[0]["model"] == default_tag
+
+
+def test_classify_plain_text_from_stdin(default_tag: str) -> None:
+    result = runner.invoke(
+        app, ["classify", "--model", default_tag], input="Rusia menyerang Kyiv.\n\nNATO bersidang.\n"
+    )
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows] == ["Rusia menyerang Kyiv.", "NATO bersidang."]
+    assert rows[0]["id"] is None
+
+
+def test_classify_bad_line_names_file_and_line_and_leaves_output_untouched(tmp_path: Path, default_tag: str) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "s1", "text": "NATO bersidang."}, '{"id": "s2", "text": '])
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous results\n")
+    result = runner.invoke(app, ["classify", "-i", str(source), "-o", str(out), "--model", default_tag])
+    assert result.exit_code == 1
+    assert f"{source}:2: invalid JSON" in result.output
+    assert out.read_text() == "previous results\n"
+    assert list(tmp_path.glob(".out.jsonl.*")) == []
+
+
+def test_classify_rejects_missing_text_wrong_encoding_and_missing_file(tmp_path: Path, default_tag: str) -> None:
+    cases = {
+        write_jsonl(
+            tmp_path / "a.jsonl", [{"id": "s1", "txt": "NATO."}]
+        ): 'a.jsonl:1: expected an object with a string "text"',
+        write_jsonl(tmp_path / "b.jsonl", [{"id": "s1", "text": " "}]): 'b.jsonl:1: "text" is empty',
+        tmp_path / "missing.jsonl": "missing.jsonl: no such file",
+    }
+    latin = tmp_path / "c.txt"
+    latin.write_bytes("Rusia menyerang.\nCaf\xe9 di Kyiv\n".encode("latin-1"))
+    cases[latin] = "c.txt:2: not UTF-8"
+    for path, message in cases.items():
+        result = runner.invoke(
+            app, ["classify", "-i", str(path), "-o", str(tmp_path / "o.jsonl"), "--model", default_tag]
+        )
+        assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_classify_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["classify", "--model", "sikap:nope"], input="NATO.\n")
+    assert result.exit_code == 1 and "model 'sikap:nope' not found" in result.output
+
+
+def test_labels_check_passes_on_shipped_data() -> None:
+    result = runner.invoke(app, ["labels", "check"])
+    assert result.exit_code == 0, result.output[-2000:]
+
+
+def test_labels_check_reports_file_line_and_fails(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "targets.yaml").write_text(Path("labels/targets.yaml").read_text())
+    write_jsonl(
+        tmp_path / "data" / "x.jsonl", [record("x-1", "Harga naik."), {**record("x-2", "Teks."), "sentiment": "meh"}]
+    )
+    monkeypatch.setenv("SIKAP_LABELS", str(tmp_path))
+    result = runner.invoke(app, ["labels", "check"])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'data' / 'x.jsonl'}:2: unknown sentiment 'meh'" in result.output
+
+
+def test_labels_stats_prints_counts_table() -> None:
+    result = runner.invoke(app, ["labels", "stats", "--markdown"])
+    assert result.exit_code == 0
+    assert "| NATO support |" in result.output and "| no target |" in result.output
+
+
+def test_models_list_export_import_roundtrip(tmp_path: Path, default_tag: str) -> None:
+    listed = runner.invoke(app, ["models", "list"])
+    assert default_tag.split(":")[0] in listed.output
+    exported = runner.invoke(app, ["models", "export", default_tag, str(tmp_path / "m.bentomodel")])
+    assert exported.exit_code == 0 and (tmp_path / "m.bentomodel").stat().st_size > 0
+    from sikap.store import delete_model
+
+    delete_model(default_tag)
+    imported = runner.invoke(app, ["models", "import", str(tmp_path / "m.bentomodel")])
+    assert imported.exit_code == 0 and default_tag in imported.output
