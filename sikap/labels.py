@@ -15,7 +15,7 @@ SPLITS = ("train", "dev", "test")
 OPTIONAL_FIELDS = {"rules": list, "voice": str, "year": int}
 VOICES = ("wire", "opinion", "muslim-press", "business")
 HARD_CASE_RULES = range(1, 9)
-NEAR_DUPLICATE_COSINE = 0.85
+NEAR_DUPLICATE_COSINE = 0.8
 
 
 @dataclass(frozen=True)
