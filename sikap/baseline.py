@@ -69,10 +69,9 @@ class BaselinePredictor(Predictor):
         self.sentiment = sentiment
         self.stance = stance  # target name -> pipeline; the shared variant maps every target to one pipeline
 
-    def sentiment_proba(self, texts: list[str]) -> np.ndarray:
-        return _ordered_proba(self.sentiment, texts, SENTIMENTS)
-
-    def stance_proba(self, texts: list[str], mentions: list[dict[str, list[Mention]]]) -> dict[str, np.ndarray]:
+    def probabilities(
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         out = {}
         for name in self.target_names:
             probs = np.zeros((len(texts), len(MENTIONED_STANCES)))
@@ -81,7 +80,7 @@ class BaselinePredictor(Predictor):
                 masked = [self.detector.mask(texts[i], name) for i in rows]
                 probs[rows] = _ordered_proba(self.stance[name], masked, MENTIONED_STANCES)
             out[name] = probs
-        return out
+        return _ordered_proba(self.sentiment, texts, SENTIMENTS), out
 
     def save(self, directory: Path, targets_path: Path) -> None:
         joblib.dump({"sentiment": self.sentiment, "stance": self.stance}, directory / ARTIFACT, compress=3)

@@ -238,7 +238,16 @@ def labels_hash(files: list[Path] | None = None) -> str:
 
 
 def stats_rows(sentences: list[LabeledSentence], target_names: list[str]) -> dict[str, dict[str, int]]:
-    """Counts per split (and ``all``) of every class, the coverage measures and hard-case rules."""
+    """Counts per split (and ``all``) of every class, the coverage measures and hard-case rules, in a fixed order."""
+    keys = [
+        "sentences",
+        *(f"sentiment {c}" for c in SENTIMENTS),
+        *(f"{name} {c}" for name in target_names for c in STANCES),
+        "no target",
+        "2+ targets, different stances",
+        *(f"hard-case rule {r}" for r in HARD_CASE_RULES),
+        *(f"voice {v}" for v in VOICES),
+    ]
     table: dict[str, dict[str, int]] = {}
     for split in ("all", *SPLITS):
         rows = [s for s in sentences if split == "all" or s.split == split]
@@ -254,5 +263,5 @@ def stats_rows(sentences: list[LabeledSentence], target_names: list[str]) -> dic
                 counts[f"hard-case rule {rule}"] += 1
             if s.voice:
                 counts[f"voice {s.voice}"] += 1
-        table[split] = dict(counts)
+        table[split] = {key: counts[key] for key in keys}
     return table

@@ -33,12 +33,12 @@ class Predictor(ABC):
         return [t.name for t in self.targets]
 
     @abstractmethod
-    def sentiment_proba(self, texts: list[str]) -> np.ndarray:
-        """Shape (n, 3), columns in :data:`SENTIMENTS` order."""
-
-    @abstractmethod
-    def stance_proba(self, texts: list[str], mentions: list[dict[str, list[Mention]]]) -> dict[str, np.ndarray]:
-        """Per target, shape (n, 3), columns in :data:`MENTIONED_STANCES` order (rows without a mention are ignored)."""
+    def probabilities(
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Sentiment probabilities, shape (n, 3) in :data:`SENTIMENTS` order, and per target
+        stance probabilities, shape (n, 3) in :data:`MENTIONED_STANCES` order (rows of
+        sentences that do not mention the target are ignored)."""
 
     def predict(self, texts: list[str], ids: Sequence[str | None] | None = None) -> list[dict]:
         """Contract records for ``texts``, in order.
@@ -50,8 +50,7 @@ class Predictor(ABC):
             return []
         ids = ids if ids is not None else [None] * len(texts)
         mentions = [self.detector.find(text) for text in texts]
-        sentiment = self.sentiment_proba(texts)
-        stance = self.stance_proba(texts, mentions)
+        sentiment, stance = self.probabilities(texts, mentions)
         results = []
         for i, text in enumerate(texts):
             record = {

@@ -38,9 +38,19 @@ def new_version(labels_hash: str) -> str:
     return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{labels_hash[:8]}"
 
 
+def _without_none(value: object) -> object:
+    """BentoML metadata accepts only basic types: drop ``None`` entries, recursively."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_without_none(v) for v in value if v is not None]
+    return value
+
+
 def save_model(name: str, kind: str, version: str, metadata: dict, write: Callable[[Path], None]) -> str:
     """Create ``name:version`` in the store; ``write(dir)`` fills it. Nothing is stored if it raises."""
     bentoml = _bentoml()
+    metadata = _without_none(metadata)
     with bentoml.models.create(f"{name}:{version}", labels={"kind": kind}, metadata=metadata) as model:
         write(Path(model.path))
     return str(model.tag)

@@ -53,7 +53,7 @@ def running_service(home: Path, timeout: float = 240, **env: str) -> Iterator[st
     finally:
         os.killpg(process.pid, 15)
         try:
-            process.wait(20)
+            process.wait(8)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
         log.close()
