@@ -19,17 +19,25 @@ with bentoml.importing():
     from sikap.analyze import article_segments, assemble, sentences_to_classify
     from sikap.api_models import AnalyzeResponse, ArticleList, ClassifyResponse, SentenceList
     from sikap.loading import ensure_predictor
+    from sikap.store import resolve
 
 BATCH_SIZE = 64
+# The model to serve, resolved at import: SIKAP_MODEL, else the newest transformer, else the
+# embedded default. Declaring it on the class makes `bentoml build` pack it into the Bento.
+# On a fresh clone the store is empty; the Classifier then builds the default when it starts.
+SERVED = resolve()
 
 
 @bentoml.service(workers=1, traffic={"timeout": 300})
 class Classifier:
     """Loads the model (building the embedded default if the store is empty) and classifies batches."""
 
+    if SERVED is not None:
+        model_ref = bentoml.models.BentoModel(SERVED.tag)
+
     def __init__(self) -> None:
         self.ready = False
-        self.predictor = ensure_predictor()
+        self.predictor = ensure_predictor(SERVED.tag if SERVED else None)
         self.predictor.predict(["Warm-up: NATO, Rusia dan Ukraina."])
         self.ready = True
 

@@ -92,9 +92,10 @@ def labels_check() -> None:
         _fail(str(exc))
     for problem in labels.problems:
         print(problem)
-    if labels.problems:
-        _fail(f"{len(labels.problems)} problem(s) in labels/")
-    console.print(f"[green]ok[/]: {len(labels.sentences)} labeled sentences, no problems")
+    if labels.errors:
+        _fail(f"{len(labels.errors)} error(s) and {len(labels.warnings)} warning(s) in labels/")
+    warned = f", {len(labels.warnings)} warning(s)" if labels.warnings else ", no problems"
+    console.print(f"[green]ok[/]: {len(labels.sentences)} labeled sentences{warned}")
 
 
 @labels_app.command("stats")
@@ -178,8 +179,8 @@ def train(
         )
         targets = load_targets()
         labels = load_labels(targets=targets)
-        if labels.problems:
-            _fail(f"labels/ has {len(labels.problems)} problem(s); run `sikap labels check`")
+        if labels.errors:
+            _fail(f"labels/ has {len(labels.errors)} error(s); run `sikap labels check`")
         print(train_transformer(settings, labels, targets, targets_file(), resume=resume, console=console))
     except KeyboardInterrupt:
         _fail("interrupted: the model store is unchanged; `sikap train --resume` continues from the last epoch")

@@ -21,9 +21,9 @@ def evaluate_model_on(tag: str | None, data: Path | None, output: Path | None, c
         raise InputError("no model in the store; train one first (`sikap train --baseline`)")
     predictor = load_stored(stored)
     labels = load_labels([data] if data else None, predictor.targets)
-    if labels.problems:
-        shown = "\n".join(str(p) for p in labels.problems[:20])
-        raise InputError(f"{len(labels.problems)} problem(s) in the evaluation data:\n{shown}")
+    if labels.errors:
+        shown = "\n".join(str(p) for p in labels.errors[:20])
+        raise InputError(f"{len(labels.errors)} error(s) in the evaluation data:\n{shown}")
     rows = labels.sentences if data else labels.split("test")
     if not rows:
         raise InputError(f"{data or 'labels/'}: no labeled sentences to evaluate")

@@ -40,15 +40,25 @@ class Problem:
     source: str
     line: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.message}" if self.line else f"{self.source}: {self.message}"
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 @dataclass
 class LabelSet:
     sentences: list[LabeledSentence] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.warning]
 
     def split(self, name: str) -> list[LabeledSentence]:
         return [s for s in self.sentences if s.split == name]
@@ -194,8 +204,10 @@ def cross_record_problems(sentences: list[LabeledSentence], targets: list[Target
                     Problem(
                         s.source,
                         s.line,
-                        f"{name} is {label!r} but no alias of {name} from "
-                        "targets.yaml occurs in the text; add the alias to targets.yaml or label 'none'",
+                        f"{name} is {label!r} but no alias of {name} from targets.yaml occurs in the text: "
+                        "mention detection will miss it (fine for a reference like 'aliansi itu'; "
+                        "otherwise add the alias or label 'none')",
+                        warning=True,
                     )
                 )
     problems.extend(near_duplicate_leaks(sentences))

@@ -34,9 +34,9 @@ def build_default_model(console: Console | None = None) -> str:
     console = console or Console(stderr=True)
     targets = load_targets()
     labels = load_labels(targets=targets)
-    if labels.problems:
-        shown = "\n".join(str(p) for p in labels.problems[:20])
-        raise SikapError(f"labels/ has {len(labels.problems)} problem(s); fix them before training:\n{shown}")
+    if labels.errors:
+        shown = "\n".join(str(p) for p in labels.errors[:20])
+        raise SikapError(f"labels/ has {len(labels.errors)} error(s); fix them before training:\n{shown}")
     console.log(f"building the embedded default model from {len(labels.sentences)} labeled sentences")
     return train_baseline(labels, targets, targets_file(), console)
 

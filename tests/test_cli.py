@@ -86,6 +86,18 @@ def test_labels_check_reports_file_line_and_fails(tmp_path: Path, monkeypatch) -
     assert f"{tmp_path / 'data' / 'x.jsonl'}:2: unknown sentiment 'meh'" in result.output
 
 
+def test_labels_check_warning_alone_does_not_fail(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "targets.yaml").write_text(Path("labels/targets.yaml").read_text())
+    write_jsonl(
+        tmp_path / "data" / "x.jsonl", [record("x-1", "Aliansi itu memperkuat sayap timurnya.", NATO="neutral")]
+    )
+    monkeypatch.setenv("SIKAP_LABELS", str(tmp_path))
+    result = runner.invoke(app, ["labels", "check"])
+    assert result.exit_code == 0
+    assert "x.jsonl:1: warning: NATO is 'neutral' but no alias" in result.output and "1 warning(s)" in result.output
+
+
 def test_labels_stats_prints_counts_table() -> None:
     result = runner.invoke(app, ["labels", "stats", "--markdown"])
     assert result.exit_code == 0
