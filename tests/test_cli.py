@@ -5,6 +5,7 @@ from conftest import record, write_jsonl
 from typer.testing import CliRunner
 
 from sikap.cli import app
+from sikap.paths import REPO_ROOT
 
 runner = CliRunner()
 
@@ -76,7 +77,7 @@ def test_labels_check_passes_on_shipped_data() -> None:
 
 def test_labels_check_reports_file_line_and_fails(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "data").mkdir()
-    (tmp_path / "targets.yaml").write_text(Path("labels/targets.yaml").read_text())
+    (tmp_path / "targets.yaml").write_text((REPO_ROOT / "labels" / "targets.yaml").read_text())
     write_jsonl(
         tmp_path / "data" / "x.jsonl", [record("x-1", "Harga naik."), {**record("x-2", "Teks."), "sentiment": "meh"}]
     )
@@ -88,7 +89,7 @@ def test_labels_check_reports_file_line_and_fails(tmp_path: Path, monkeypatch) -
 
 def test_labels_check_warning_alone_does_not_fail(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "data").mkdir()
-    (tmp_path / "targets.yaml").write_text(Path("labels/targets.yaml").read_text())
+    (tmp_path / "targets.yaml").write_text((REPO_ROOT / "labels" / "targets.yaml").read_text())
     write_jsonl(
         tmp_path / "data" / "x.jsonl", [record("x-1", "Aliansi itu memperkuat sayap timurnya.", NATO="neutral")]
     )

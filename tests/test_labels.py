@@ -4,6 +4,7 @@ import pytest
 from conftest import record, write_jsonl
 
 from sikap.labels import load_labels, near_duplicate_leaks, split_of, stats_rows
+from sikap.paths import REPO_ROOT
 
 
 def problems_for(tmp_path: Path, targets, rows: list) -> list[str]:
@@ -112,3 +113,12 @@ def test_shipped_labels_pass_the_check() -> None:
     labels = load_labels()
     assert labels.problems == []
     assert len(labels.sentences) >= 1500
+
+
+def test_data_card_shows_the_current_counts() -> None:
+    from typer.testing import CliRunner
+
+    from sikap.cli import app
+
+    table = CliRunner().invoke(app, ["labels", "stats", "--markdown"]).stdout.strip()
+    assert table in (REPO_ROOT / "labels" / "CARD.md").read_text(encoding="utf-8")
