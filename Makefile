@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
-.PHONY: setup serve test lint bench clean
+.PHONY: setup serve test lint bento clean
 
 setup: $(VENV)/.installed
 
@@ -28,3 +28,6 @@ test: setup lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+bento: setup
+	BENTOML_HOME=$(CURDIR)/models $(BIN)/bentoml build .

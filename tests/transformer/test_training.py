@@ -168,3 +168,34 @@ def test_service_serves_the_newest_transformer_then_env_override(transformer_tag
         assert body["model"] == meta["tag"] and body["results"][0]["stance"]["NATO"]["label"] != "none"
     with running_service(SESSION_HOME, SIKAP_MODEL=default_tag) as url:
         assert httpx.get(f"{url}/metadata").json()["tag"] == default_tag
+
+
+def test_bento_build_packs_the_served_model(transformer_tag: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import SESSION_HOME
+
+    from sikap.paths import REPO_ROOT
+
+    env = {**os.environ, "BENTOML_HOME": str(SESSION_HOME), "SIKAP_HOME": str(SESSION_HOME)}
+    env.pop("SIKAP_MODEL", None)
+    build = subprocess.run(
+        [sys.executable, "-m", "bentoml", "build", ".", "--output", "tag"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    info = subprocess.run(
+        [sys.executable, "-m", "bentoml", "get", "sikap-service:latest", "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    packed = {m["tag"] for s in json.loads(info.stdout)["services"] for m in s.get("models", [])}
+    assert packed == {resolve().tag}
