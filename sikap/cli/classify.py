@@ -1,0 +1,68 @@
+"""`sikap classify` and `sikap serve`."""
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import nullcontext
+from itertools import islice
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sikap.cli._app import app, console, fail
+from sikap.errors import SikapError
+
+CHUNK = 256
+
+
+@app.command()
+def classify(
+    input: Annotated[
+        str, typer.Option("--input", "-i", help="JSON Lines {id, text} or plain text; '-' = stdin.")
+    ] = "-",
+    output: Annotated[str, typer.Option("--output", "-o", help="JSON Lines output file; '-' = stdout.")] = "-",
+    model: Annotated[str | None, typer.Option(help="Model tag (default: what the service would serve).")] = None,
+) -> None:
+    """Classify sentences into the output contract, one JSON line per input sentence, in order."""
+    from tqdm import tqdm
+
+    from sikap.io import atomic_open
+    from sikap.loading import ensure_predictor
+    from sikap.records import read_sentences
+
+    try:
+        predictor = ensure_predictor(model, console)
+        rows = read_sentences(input)
+        handle_ctx = atomic_open(Path(output)) if output != "-" else nullcontext(sys.stdout)
+        with handle_ctx as handle, tqdm(unit=" sentences", disable=output == "-" or None, file=sys.stderr) as bar:
+            while chunk := list(islice(rows, CHUNK)):
+                ids, texts = zip(*chunk, strict=True)
+                for record in predictor.predict(list(texts), list(ids)):
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                bar.update(len(chunk))
+    except SikapError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "0.0.0.0",
+    model: Annotated[str | None, typer.Option(help="Model tag to serve (sets SIKAP_MODEL).")] = None,
+) -> None:
+    """Start the HTTP service (same as `bentoml serve` from the repository root)."""
+    from sikap.loading import ensure_predictor
+    from sikap.paths import REPO_ROOT, use_sikap_home
+
+    use_sikap_home()
+    if model:
+        os.environ["SIKAP_MODEL"] = model
+    try:
+        predictor = ensure_predictor(model, console)  # builds the default model up front, with progress
+    except SikapError as exc:
+        fail(str(exc))
+    console.log(f"serving {predictor.tag} on http://{host}:{port} (OpenAPI at /docs)")
+    command = [sys.executable, "-m", "bentoml", "serve", "serving.service:Sikap", "--host", host, "--port", str(port)]
+    raise typer.Exit(subprocess.call(command, cwd=REPO_ROOT))

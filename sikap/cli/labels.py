@@ -1,0 +1,54 @@
+"""`sikap labels check|stats`."""
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sikap.cli._app import console, fail, labels_app
+from sikap.errors import SikapError
+
+
+@labels_app.command("check")
+def labels_check() -> None:
+    """Validate every label file; print problems as file:line: message and exit 1 if there are any."""
+    from sikap.labels import load_labels
+
+    try:
+        labels = load_labels()
+    except SikapError as exc:
+        fail(str(exc))
+    for problem in labels.problems:
+        print(problem)
+    if labels.errors:
+        fail(f"{len(labels.errors)} error(s) and {len(labels.warnings)} warning(s) in labels/")
+    warned = f", {len(labels.warnings)} warning(s)" if labels.warnings else ", no problems"
+    console.print(f"[green]ok[/]: {len(labels.sentences)} labeled sentences{warned}")
+
+
+@labels_app.command("stats")
+def labels_stats(
+    markdown: Annotated[bool, typer.Option(help="Print a Markdown table (as in labels/CARD.md).")] = False,
+) -> None:
+    """Print the counts table: classes per target, sentiment, coverage measures, per split."""
+    from sikap.labels import load_labels, stats_rows
+    from sikap.targets import load_targets
+
+    try:
+        targets = load_targets()
+        labels = load_labels(targets=targets)
+    except SikapError as exc:
+        fail(str(exc))
+    table = stats_rows(labels.sentences, [t.name for t in targets])
+    keys = list(dict.fromkeys(k for split in table.values() for k in split))
+    if markdown:
+        print("| count | " + " | ".join(table) + " |")
+        print("|---|" + "---|" * len(table))
+        for key in keys:
+            print(f"| {key} | " + " | ".join(str(table[s].get(key, 0)) for s in table) + " |")
+        return
+    rich_table = Table("count", *table)
+    for key in keys:
+        rich_table.add_row(key, *(str(table[s].get(key, 0)) for s in table))
+    Console().print(rich_table)
