@@ -9,13 +9,13 @@ from typing import IO
 
 
 @contextmanager
-def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", **kwargs) -> Iterator[IO]:
     """Open a temporary file that replaces ``path`` only if the block finishes without error."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding, **kwargs) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

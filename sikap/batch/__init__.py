@@ -1,0 +1,1 @@
+"""Batch scoring of articles: readers, the streaming scorer, output formats and engines."""

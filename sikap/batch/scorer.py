@@ -1,0 +1,249 @@
+"""The streaming batch scorer: articles in, sentence rows and article summaries out, resumable.
+
+Rows go to JSON Lines spool files (``<output>.partial.jsonl``) and a journal records, after
+each article, the article id and the spool sizes. ``--resume`` truncates the spools to the
+last journal entry (dropping a half-written article) and skips the ids already done; so
+after Ctrl-C or ``kill -9`` no row is lost or duplicated. When every input is read the
+spools become the outputs (converted to CSV or Parquet if asked), replacing any earlier
+output only then.
+"""
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from tqdm.auto import tqdm
+
+from sikap.analyze import article_segments, assemble
+from sikap.batch.formats import (
+    flatten_sentence,
+    flatten_summary,
+    format_of,
+    sentence_schema,
+    summary_schema,
+    write_flat,
+)
+from sikap.batch.readers import Article, BadRecord, count_articles, iter_articles
+from sikap.errors import InputError
+from sikap.predictor import Predictor
+
+EVIDENCE = 3
+WINDOW_SENTENCES = 2048
+
+
+@dataclass
+class ScoreStats:
+    articles: int = 0
+    sentences: int = 0
+    skipped_segments: int = 0
+    resumed: int = 0
+    bad: list[BadRecord] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.articles / self.seconds if self.seconds else 0.0
+
+    @property
+    def sentences_per_second(self) -> float:
+        return self.sentences / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    sentences: Path
+    summary: Path
+    fmt: str
+
+    @classmethod
+    def for_output(cls, output: Path, summary: Path | None = None, fmt: str | None = None) -> "OutputPaths":
+        fmt = format_of(output, fmt)
+        summary = summary or output.with_name(f"{output.name.split('.')[0]}.articles{output.suffix or '.' + fmt}")
+        return cls(output, summary, fmt)
+
+    @property
+    def sentence_spool(self) -> Path:
+        return self.sentences.with_name(self.sentences.name + ".partial.jsonl")
+
+    @property
+    def summary_spool(self) -> Path:
+        return self.summary.with_name(self.summary.name + ".partial.jsonl")
+
+    @property
+    def journal(self) -> Path:
+        return self.sentences.with_name(self.sentences.name + ".journal")
+
+
+def with_evidence(summary: dict, sentences: list[dict], targets: list[str]) -> dict:
+    """Add, per target, the top support and oppose sentences by probability."""
+    for name in targets:
+        evidence = {}
+        for label in ("support", "oppose"):
+            ranked = sorted(
+                (s for s in sentences if not s["skipped"] and s["stance"][name]["label"] == label),
+                key=lambda s: s["stance"][name]["scores"][label],
+                reverse=True,
+            )
+            evidence[label] = [
+                {"index": s["index"], "text": s["text"], "score": s["stance"][name]["scores"][label]}
+                for s in ranked[:EVIDENCE]
+            ]
+        summary["targets"][name]["evidence"] = evidence
+    return summary
+
+
+def score_articles(
+    articles: list[Article], classify: Callable[[list[str]], list[dict]], targets: list[str], model: str
+) -> list[tuple[list[dict], dict]]:
+    """Sentence rows and the summary of each article, with one ``classify`` call for all their sentences."""
+    items = [{"id": a.id, "title": a.title, "text": a.text} for a in articles]
+    segmented = [article_segments(a.title, a.text) for a in articles]
+    texts = [s["text"] for segs in segmented for s in segs if not s["skipped"]]
+    results = assemble(items, segmented, classify(texts) if texts else [], targets)
+    out = []
+    for article, result in zip(articles, results, strict=True):
+        rows = [{"article_id": article.id, **s} for s in result["sentences"]]
+        summary = {"article_id": article.id, **article.meta(), **result["summary"], "model": model}
+        out.append((rows, with_evidence(summary, result["sentences"], targets)))
+    return out
+
+
+def _windows(items: Iterable[Article | BadRecord], limit: int) -> Iterator[tuple[list[Article], list[BadRecord]]]:
+    """Group articles into windows of about ``limit`` characters' worth of sentences (bounded memory)."""
+    window: list[Article] = []
+    bad: list[BadRecord] = []
+    size = 0
+    for item in items:
+        if isinstance(item, BadRecord):
+            bad.append(item)
+            continue
+        window.append(item)
+        size += len(item.text) // 120 + 1  # ~ sentences
+        if size >= limit:
+            yield window, bad
+            window, bad, size = [], [], 0
+    if window or bad:
+        yield window, bad
+
+
+class Journal:
+    """Append-only record of finished articles with the spool sizes after each."""
+
+    def __init__(self, paths: OutputPaths, resume: bool, console: Console):
+        self.paths = paths
+        self.done: set[str] = set()
+        if resume and paths.journal.exists():
+            offsets = (0, 0)
+            for line in paths.journal.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    break  # a torn last line: that article is redone
+                self.done.add(entry["id"])
+                offsets = (entry["sentences"], entry["summary"])
+            for spool, size in zip((paths.sentence_spool, paths.summary_spool), offsets, strict=True):
+                if (spool.stat().st_size if spool.exists() else 0) < size:
+                    raise InputError(
+                        f"{spool} is shorter than its journal {paths.journal} says; "
+                        "it cannot be resumed, run again without --resume"
+                    )
+                with spool.open("ab") as handle:
+                    handle.truncate(size)
+            console.log(f"resuming: {len(self.done)} article(s) already scored")
+        else:
+            if paths.journal.exists() and not resume:
+                console.log(
+                    "[yellow]an interrupted run's partial output exists; starting over (use --resume to continue it)[/]"
+                )
+            for spool in (paths.sentence_spool, paths.summary_spool, paths.journal):
+                spool.unlink(missing_ok=True)
+        paths.sentences.parent.mkdir(parents=True, exist_ok=True)
+        self.sentences = paths.sentence_spool.open("ab")
+        self.summary = paths.summary_spool.open("ab")
+        self.journal = paths.journal.open("ab")
+
+    def write(self, article_id: str, rows: list[dict], summary: dict) -> None:
+        self.sentences.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rows))
+        self.summary.write(json.dumps(summary, ensure_ascii=False).encode() + b"\n")
+        self.sentences.flush()
+        self.summary.flush()
+        entry = {"id": article_id, "sentences": self.sentences.tell(), "summary": self.summary.tell()}
+        self.journal.write(json.dumps(entry).encode() + b"\n")
+        self.journal.flush()
+
+    def close(self) -> None:
+        for handle in (self.sentences, self.summary, self.journal):
+            handle.close()
+
+
+def finalize(paths: OutputPaths, targets: list[str]) -> None:
+    """Turn the spools into the outputs (atomically) and remove the journal."""
+    from sikap.batch.formats import read_records
+
+    if paths.fmt == "jsonl":
+        os.replace(paths.sentence_spool, paths.sentences)
+        os.replace(paths.summary_spool, paths.summary)
+    else:
+        write_flat(
+            (flatten_sentence(r, targets) for r in read_records(paths.sentence_spool, "jsonl")),
+            paths.sentences,
+            paths.fmt,
+            sentence_schema(targets),
+        )
+        write_flat(
+            (flatten_summary(r, targets) for r in read_records(paths.summary_spool, "jsonl")),
+            paths.summary,
+            paths.fmt,
+            summary_schema(targets),
+        )
+        paths.sentence_spool.unlink()
+        paths.summary_spool.unlink()
+    paths.journal.unlink(missing_ok=True)
+
+
+def score(
+    inputs: list[str],
+    paths: OutputPaths,
+    predictor: Predictor,
+    resume: bool = False,
+    strict: bool = False,
+    console: Console | None = None,
+    window: int = WINDOW_SENTENCES,
+    progress: bool = True,
+) -> ScoreStats:
+    """Score every article of ``inputs`` into ``paths`` with the local engine."""
+    console = console or Console(stderr=True)
+    targets = predictor.target_names
+    stats = ScoreStats()
+    journal = Journal(paths, resume, console)
+    started = time.perf_counter()
+    bar = tqdm(total=count_articles(inputs), unit=" articles", disable=not progress, dynamic_ncols=True)
+    try:
+        for articles, bad in _windows(iter_articles(inputs), window):
+            for record in bad:
+                if strict:
+                    raise InputError(f"{record} (--strict)")
+                stats.bad.append(record)
+                bar.write(f"skipped {record}")
+            bar.update(len(bad))
+            todo = [a for a in articles if a.id not in journal.done]
+            stats.resumed += len(articles) - len(todo)
+            bar.update(len(articles) - len(todo))
+            for rows, summary in score_articles(todo, predictor.predict, targets, predictor.tag):
+                journal.write(summary["article_id"], rows, summary)
+                stats.articles += 1
+                stats.sentences += summary["sentences"]
+                stats.skipped_segments += summary["skipped"]
+            bar.update(len(todo))
+            elapsed = time.perf_counter() - started
+            bar.set_postfix(sent_per_s=f"{stats.sentences / elapsed:.0f}", art_per_s=f"{stats.articles / elapsed:.1f}")
+    finally:
+        bar.close()
+        journal.close()
+    stats.seconds = time.perf_counter() - started
+    finalize(paths, targets)
+    return stats

@@ -1,0 +1,1 @@
+"""`sikap label` commands (being written)."""

@@ -1,0 +1,1 @@
+"""`sikap report` commands (being written)."""
