@@ -32,7 +32,7 @@ from sikap.errors import InputError
 from sikap.predictor import Predictor
 
 EVIDENCE = 3
-WINDOW_SENTENCES = 2048
+WINDOW_SENTENCES = int(os.environ.get("SIKAP_SCORE_WINDOW", 2048))
 
 
 @dataclass

@@ -12,7 +12,7 @@ labels_app = typer.Typer(no_args_is_help=True, help="Check and describe the labe
 models_app = typer.Typer(no_args_is_help=True, help="List, export and import models in the store.")
 app.add_typer(labels_app, name="labels")
 app.add_typer(models_app, name="models")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str) -> None:

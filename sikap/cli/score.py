@@ -46,11 +46,12 @@ def score(
         fail("interrupted: finished articles are kept; run the same command with --resume to continue")
     except SikapError as exc:
         fail(str(exc))
-    console.log(
+    console.print(
         f"scored {stats.articles} article(s), {stats.sentences} sentence(s) in {stats.seconds:.1f} s "
         f"({stats.articles_per_second:.1f} articles/s, {stats.sentences_per_second:.0f} sentences/s); "
-        f"{stats.resumed} already done, {len(stats.bad)} malformed record(s) skipped"
+        f"{stats.resumed} already done, {len(stats.bad)} malformed record(s) skipped",
+        highlight=False,
     )
     for record in stats.bad[:20]:
         console.print(f"  skipped {record}", highlight=False, soft_wrap=True)
-    console.log(f"wrote {paths.sentences} and {paths.summary}")
+    console.print(f"wrote {paths.sentences} and {paths.summary}", highlight=False)

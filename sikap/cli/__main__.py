@@ -1,0 +1,3 @@
+from sikap.cli import main
+
+main()
