@@ -55,37 +55,11 @@ def default_predictor(default_tag: str):
     return load_stored(get_model(default_tag))
 
 
-def build_tiny_bert(directory: Path, texts: list[str]) -> Path:
-    """A 2-layer, 32-wide BERT with random weights and a WordPiece vocabulary trained on ``texts``."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokenizer.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=1500, special_tokens=specials))
-    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
-    )
-    fast = BertTokenizerFast(tokenizer_object=tokenizer, model_max_length=128)
-    config = BertConfig(
-        vocab_size=tokenizer.get_vocab_size(),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertModel(config).save_pretrained(directory)
-    fast.save_pretrained(directory)
-    return directory
-
-
 @pytest.fixture(scope="session")
 def tiny_bert(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide BERT with random weights and a WordPiece vocabulary trained on the label texts."""
     from sikap.labels import load_labels
+    from sikap.transformer.random_model import build_random_bert
 
     texts = [s.text for s in load_labels().sentences]
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), texts)
+    return build_random_bert(tmp_path_factory.mktemp("tiny-bert"), texts, "tiny")
