@@ -49,11 +49,20 @@ def make_article(i: int, rng: random.Random, sentences: list[str]) -> dict:
     outlet = rng.choice(OUTLETS)
     day = date(2014, 1, 1) + timedelta(days=rng.randrange(365 * 12))
     body = rng.sample(sentences, rng.randint(6, 24))
-    paragraphs, k = [], 0
-    while k < len(body):
-        n = rng.randint(1, 3)
-        paragraphs.append(" ".join(body[k : k + n]))
-        k += n
+    # 1-3 sentences a paragraph; a sentence without final punctuation is a subheading on its own line
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for sentence in body:
+        if not sentence.rstrip('"”’').endswith((".", "!", "?")):
+            paragraphs += [" ".join(current)] if current else []
+            paragraphs.append(sentence)
+            current = []
+            continue
+        current.append(sentence)
+        if len(current) >= rng.randint(1, 3):
+            paragraphs.append(" ".join(current))
+            current = []
+    paragraphs += [" ".join(current)] if current else []
     paragraphs[0] = f"{rng.choice(CITIES)} ({outlet.split()[0].upper()}) - {paragraphs[0]}"
     for _ in range(rng.randint(1, 4)):
         line = rng.choice(FURNITURE).format(

@@ -5,15 +5,27 @@ IndoBERT-base-shaped one for benchmarks. The vocabulary is WordPiece trained on 
 from pathlib import Path
 
 # The architecture of indobenchmark/indobert-base-p1 (its config.json).
-INDOBERT_BASE_P1 = {"vocab_size": 50000, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
-                    "intermediate_size": 3072, "max_position_embeddings": 512}
-TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
-        "max_position_embeddings": 128}
+INDOBERT_BASE_P1 = {
+    "vocab_size": 50000,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "max_position_embeddings": 512,
+}
+TINY = {
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+    "max_position_embeddings": 128,
+}
 SHAPES = {"tiny": TINY, "indobert-base-p1": INDOBERT_BASE_P1}
 
 
-def build_random_bert(directory: Path, texts: list[str], shape: str = "tiny", vocab_size: int = 1500,
-                      seed: int = 0) -> Path:
+def build_random_bert(
+    directory: Path, texts: list[str], shape: str = "tiny", vocab_size: int = 1500, seed: int = 0
+) -> Path:
     """Write a ``save_pretrained`` BERT (random weights) and its fast WordPiece tokenizer to ``directory``.
 
     The model's embedding matrix has the shape's ``vocab_size`` when it sets one (so a
