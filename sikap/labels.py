@@ -214,20 +214,35 @@ def cross_record_problems(sentences: list[LabeledSentence], targets: list[Target
     return problems
 
 
-def near_duplicate_leaks(sentences: list[LabeledSentence], threshold: float = NEAR_DUPLICATE_COSINE) -> list[Problem]:
-    """Pairs in different splits whose word 1-2-gram TF-IDF cosine reaches ``threshold``."""
-    if len(sentences) < 2:
-        return []
+def tfidf_vectors(texts: list[str]):
+    """Word 1-2-gram TF-IDF rows (L2-normalized, sparse) of the normalized texts: row products are cosines."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    matrix = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(
-        [normalize_text(s.text) for s in sentences]
-    )
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform([normalize_text(t) for t in texts])
+
+
+def near_duplicate_pairs(texts: list[str], threshold: float = NEAR_DUPLICATE_COSINE) -> list[tuple[int, int, float]]:
+    """Index pairs ``i < j`` whose TF-IDF cosine (:func:`tfidf_vectors`) reaches ``threshold``."""
+    if len(texts) < 2:
+        return []
+    try:
+        matrix = tfidf_vectors(texts)
+    except ValueError:  # no word of two or more characters anywhere: nothing can be a near-duplicate
+        return []
     similarity = (matrix @ matrix.T).tocoo()
+    return [
+        (int(i), int(j), float(value))
+        for i, j, value in zip(similarity.row, similarity.col, similarity.data, strict=True)
+        if i < j and value >= threshold
+    ]
+
+
+def near_duplicate_leaks(sentences: list[LabeledSentence], threshold: float = NEAR_DUPLICATE_COSINE) -> list[Problem]:
+    """Pairs in different splits whose word 1-2-gram TF-IDF cosine reaches ``threshold``."""
     problems = []
-    for i, j, value in zip(similarity.row, similarity.col, similarity.data, strict=True):
+    for i, j, value in near_duplicate_pairs([s.text for s in sentences], threshold):
         a, b = sentences[i], sentences[j]
-        if i < j and value >= threshold and a.split != b.split and normalize_text(a.text) != normalize_text(b.text):
+        if a.split != b.split and normalize_text(a.text) != normalize_text(b.text):
             problems.append(
                 Problem(
                     b.source,

@@ -90,6 +90,11 @@ def test_near_duplicates_across_splits_leak(targets) -> None:
     assert len(leaks) == 1 and a in leaks[0].message and "leaks across splits" in leaks[0].message
 
 
+def test_texts_without_words_do_not_crash_the_check(tmp_path: Path, targets) -> None:
+    rows = [record("x-1", "? !"), record("x-2", "1 2 3")]
+    assert problems_for(tmp_path, targets, rows) == []
+
+
 def test_split_is_deterministic_and_roughly_80_10_10() -> None:
     splits = [split_of(f"id-{i}") for i in range(5000)]
     assert splits == [split_of(f"id-{i}") for i in range(5000)]
