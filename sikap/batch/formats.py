@@ -14,19 +14,20 @@ from sikap.errors import InputError
 from sikap.schema import SENTIMENTS, STANCES
 
 FORMATS = ("jsonl", "csv", "parquet")
+EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".json": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 SENTENCE_BASE = ["article_id", "index", "field", "start", "end", "text", "skipped", "reason", "model"]
 
 
 def format_of(path: Path, explicit: str | None = None) -> str:
     """The format named by ``explicit`` or by the file extension."""
-    fmt = explicit or {
-        ".jsonl": "jsonl",
-        ".json": "jsonl",
-        ".ndjson": "jsonl",
-        ".csv": "csv",
-        ".parquet": "parquet",
-        ".pq": "parquet",
-    }.get(path.suffix.lower())
+    fmt = explicit or EXTENSIONS.get(path.suffix.lower())
     if fmt not in FORMATS:
         raise InputError(
             f"{path}: cannot tell the format from the extension; use .jsonl, .csv or .parquet, or pass --format"

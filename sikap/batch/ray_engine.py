@@ -9,14 +9,13 @@ local Ray instance is started.
 
 import json
 import os
-import time
+from collections.abc import Iterator
 
 from rich.console import Console
-from tqdm.auto import tqdm
 
-from sikap.batch.readers import Article, count_articles, iter_articles
-from sikap.batch.scorer import Journal, OutputPaths, ScoreStats, _windows, finalize, score_articles
-from sikap.errors import InputError, SikapError
+from sikap.batch.readers import Article
+from sikap.batch.scorer import OutputPaths, ScoreStats, run_scoring, score_articles
+from sikap.errors import SikapError
 from sikap.predictor import Predictor
 
 RAY_WINDOW_SENTENCES = 40_000
@@ -77,43 +76,18 @@ def score(
     ray = _start_ray(console)
     actors = actors or max(1, int(ray.available_resources().get("CPU", 1)))
     model_ref = ray.put(predictor)
-    stats = ScoreStats()
-    journal = Journal(paths, resume, console)
-    started = time.perf_counter()
-    bar = tqdm(total=count_articles(inputs), unit=" articles", disable=not progress, dynamic_ncols=True)
-    try:
-        for articles, bad in _windows(iter_articles(inputs), window):
-            for record in bad:
-                if strict:
-                    raise InputError(f"{record} (--strict)")
-                stats.bad.append(record)
-                bar.write(f"skipped {record}")
-            todo = [a for a in articles if a.id not in journal.done]
-            stats.resumed += len(articles) - len(todo)
-            bar.update(len(bad) + len(articles) - len(todo))
-            if not todo:
-                continue
-            items = [{"id": a.id, "text": a.text, **{k: v or "" for k, v in a.meta().items()}} for a in todo]
-            dataset = ray.data.from_items(items).map_batches(
-                _ScoringActor,
-                fn_constructor_kwargs={"predictor": model_ref},
-                batch_size=ARTICLES_PER_BATCH,
-                concurrency=actors,
-                num_cpus=1,
-                batch_format="numpy",
-            )
-            for row in dataset.iter_rows():
-                summary = json.loads(row["summary"])
-                journal.write(str(row["id"]), json.loads(row["rows"]), summary)
-                stats.articles += 1
-                stats.sentences += summary["sentences"]
-                stats.skipped_segments += summary["skipped"]
-                bar.update(1)
-            elapsed = time.perf_counter() - started
-            bar.set_postfix(sent_per_s=f"{stats.sentences / elapsed:.0f}", art_per_s=f"{stats.articles / elapsed:.1f}")
-    finally:
-        bar.close()
-        journal.close()
-    stats.seconds = time.perf_counter() - started
-    finalize(paths, predictor.target_names)
-    return stats
+
+    def process(articles: list[Article]) -> Iterator[tuple[list[dict], dict]]:
+        items = [{"id": a.id, "text": a.text, **{k: v or "" for k, v in a.meta().items()}} for a in articles]
+        dataset = ray.data.from_items(items).map_batches(
+            _ScoringActor,
+            fn_constructor_kwargs={"predictor": model_ref},
+            batch_size=ARTICLES_PER_BATCH,
+            concurrency=actors,
+            num_cpus=1,
+            batch_format="numpy",
+        )
+        for row in dataset.iter_rows():
+            yield json.loads(row["rows"]), json.loads(row["summary"])
+
+    return run_scoring(inputs, paths, predictor.target_names, process, resume, strict, console, window, progress)

@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sikap.batch.formats import EXTENSIONS
 from sikap.errors import InputError
 
 OPTIONAL = ("title", "date", "outlet", "url")
@@ -54,15 +55,7 @@ def input_format(path: str) -> str:
     p = Path(path)
     if p.is_dir():
         return "txt"
-    fmt = {
-        ".jsonl": "jsonl",
-        ".json": "jsonl",
-        ".ndjson": "jsonl",
-        ".csv": "csv",
-        ".parquet": "parquet",
-        ".pq": "parquet",
-        ".txt": "txt",
-    }.get(p.suffix.lower())
+    fmt = {**EXTENSIONS, ".txt": "txt"}.get(p.suffix.lower())
     if fmt is None:
         raise InputError(f"{path}: unknown input type; give a folder of .txt files or a .jsonl, .csv or .parquet file")
     if not p.exists():

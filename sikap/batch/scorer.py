@@ -205,19 +205,24 @@ def finalize(paths: OutputPaths, targets: list[str]) -> None:
     paths.journal.unlink(missing_ok=True)
 
 
-def score(
+ScoreWindow = Callable[[list[Article]], Iterable[tuple[list[dict], dict]]]
+
+
+def run_scoring(
     inputs: list[str],
     paths: OutputPaths,
-    predictor: Predictor,
-    resume: bool = False,
-    strict: bool = False,
-    console: Console | None = None,
-    window: int = WINDOW_SENTENCES,
-    progress: bool = True,
+    targets: list[str],
+    process: ScoreWindow,
+    resume: bool,
+    strict: bool,
+    console: Console,
+    window: int,
+    progress: bool,
 ) -> ScoreStats:
-    """Score every article of ``inputs`` into ``paths`` with the local engine."""
-    console = console or Console(stderr=True)
-    targets = predictor.target_names
+    """The driver shared by every engine: read, skip done and bad records, ``process`` each window, journal, finalize.
+
+    ``process(articles)`` yields ``(sentence rows, summary)`` per article, in order.
+    """
     stats = ScoreStats()
     journal = Journal(paths, resume, console)
     started = time.perf_counter()
@@ -229,16 +234,15 @@ def score(
                     raise InputError(f"{record} (--strict)")
                 stats.bad.append(record)
                 bar.write(f"skipped {record}")
-            bar.update(len(bad))
             todo = [a for a in articles if a.id not in journal.done]
             stats.resumed += len(articles) - len(todo)
-            bar.update(len(articles) - len(todo))
-            for rows, summary in score_articles(todo, predictor.predict, targets, predictor.tag):
+            bar.update(len(bad) + len(articles) - len(todo))
+            for rows, summary in process(todo) if todo else ():
                 journal.write(summary["article_id"], rows, summary)
                 stats.articles += 1
                 stats.sentences += summary["sentences"]
                 stats.skipped_segments += summary["skipped"]
-            bar.update(len(todo))
+                bar.update(1)
             elapsed = time.perf_counter() - started
             bar.set_postfix(sent_per_s=f"{stats.sentences / elapsed:.0f}", art_per_s=f"{stats.articles / elapsed:.1f}")
     finally:
@@ -247,3 +251,24 @@ def score(
     stats.seconds = time.perf_counter() - started
     finalize(paths, targets)
     return stats
+
+
+def score(
+    inputs: list[str],
+    paths: OutputPaths,
+    predictor: Predictor,
+    resume: bool = False,
+    strict: bool = False,
+    console: Console | None = None,
+    window: int = WINDOW_SENTENCES,
+    progress: bool = True,
+) -> ScoreStats:
+    """Score every article of ``inputs`` into ``paths`` with the local engine."""
+    targets = predictor.target_names
+
+    def process(articles: list[Article]) -> list[tuple[list[dict], dict]]:
+        return score_articles(articles, predictor.predict, targets, predictor.tag)
+
+    return run_scoring(
+        inputs, paths, targets, process, resume, strict, console or Console(stderr=True), window, progress
+    )
