@@ -45,11 +45,13 @@ class _ScoringActor:
 
 
 def _start_ray(console: Console):
+    """Ray, connected or started; returns the module and whether this call started it."""
     try:
         import ray
     except ImportError:
         raise SikapError("the ray engine needs Ray: pip install 'ray[data]' (or `pip install -e .[ray]`)") from None
-    if not ray.is_initialized():
+    started = not ray.is_initialized()
+    if started:
         address = os.environ.get("RAY_ADDRESS")
         console.log(f"starting Ray ({'cluster at ' + address if address else 'local instance'})")
         local = {} if address else {"_node_ip_address": "127.0.0.1"}  # a local instance talks over loopback only
@@ -57,7 +59,7 @@ def _start_ray(console: Console):
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
-    return ray
+    return ray, started
 
 
 def score(
@@ -73,7 +75,7 @@ def score(
 ) -> ScoreStats:
     """Score ``inputs`` into ``paths`` on Ray; the rows equal those of :func:`sikap.batch.scorer.score`."""
     console = console or Console(stderr=True)
-    ray = _start_ray(console)
+    ray, started = _start_ray(console)
     actors = actors or max(1, int(ray.available_resources().get("CPU", 1)))
     model_ref = ray.put(predictor)
 
@@ -90,4 +92,8 @@ def score(
         for row in dataset.iter_rows():
             yield json.loads(row["rows"]), json.loads(row["summary"])
 
-    return run_scoring(inputs, paths, predictor.target_names, process, resume, strict, console, window, progress)
+    try:
+        return run_scoring(inputs, paths, predictor.target_names, process, resume, strict, console, window, progress)
+    finally:
+        if started:
+            ray.shutdown()  # stop the actors and the local instance this call started
