@@ -30,8 +30,20 @@ def main() -> None:
 
         labels = load_labels()
         base = build_random_bert(Path(tmp) / "base", [s.text for s in labels.sentences], args.shape, vocab_size=30000)
-        command = [sys.executable, "-m", "sikap.cli", "train", "--base-model", str(base), "--epochs", str(args.epochs),
-                   "--batch-size", str(args.batch_size), "--device", "cpu"]
+        command = [
+            sys.executable,
+            "-m",
+            "sikap.cli",
+            "train",
+            "--base-model",
+            str(base),
+            "--epochs",
+            str(args.epochs),
+            "--batch-size",
+            str(args.batch_size),
+            "--device",
+            "cpu",
+        ]
         if args.limit:
             command += ["--limit", str(args.limit)]
         started = time.perf_counter()
@@ -39,11 +51,21 @@ def main() -> None:
         wall = time.perf_counter() - started
         meta = list_models()[0].metadata
         train_size = meta["train_size"]
-        print(json.dumps({"shape": args.shape, "train_sentences": train_size, "batch_size": args.batch_size,
-                          "seconds_per_epoch": meta["seconds_per_epoch"],
-                          "sentences_per_second": round(train_size / meta["seconds_per_epoch"], 1),
-                          "peak_rss_mb": meta["peak_rss_mb"], "wall_seconds_incl_eval_and_save": round(wall, 1),
-                          "history": meta["history"]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "shape": args.shape,
+                    "train_sentences": train_size,
+                    "batch_size": args.batch_size,
+                    "seconds_per_epoch": meta["seconds_per_epoch"],
+                    "sentences_per_second": round(train_size / meta["seconds_per_epoch"], 1),
+                    "peak_rss_mb": meta["peak_rss_mb"],
+                    "wall_seconds_incl_eval_and_save": round(wall, 1),
+                    "history": meta["history"],
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -21,14 +21,17 @@ with bentoml.importing():
     from sikap.loading import ensure_predictor
     from sikap.store import resolve
 
-BATCH_SIZE = 64
+BATCH_SIZE = 32  # sentences per batch: the chunk size of the API and the batcher's max_batch_size
 # The model to serve, resolved at import: SIKAP_MODEL, else the newest transformer, else the
 # embedded default. Declaring it on the class makes `bentoml build` pack it into the Bento.
 # On a fresh clone the store is empty; the Classifier then builds the default when it starts.
 SERVED = resolve()
 
 
-@bentoml.service(workers=1, traffic={"timeout": 300})
+# BentoML 1.4 renews the API's connection pool to the Classifier every `max_requests`
+# calls or `max_age` seconds by closing it, which fails every call still in flight
+# ("Server disconnected" → HTTP 500) under concurrent load; local sockets need no renewal.
+@bentoml.service(workers=1, traffic={"timeout": 300}, runner_connection={"max_requests": 2**31 - 1, "max_age": 10.0**9})
 class Classifier:
     """Loads the model (building the embedded default if the store is empty) and classifies batches."""
 
@@ -44,7 +47,11 @@ class Classifier:
     def __is_ready__(self) -> bool:
         return self.ready
 
-    @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=1000)
+    # Tuned on 2 cores with an IndoBERT-base-sized int8 ONNX model (benchmarks/service_load.py):
+    # batches above ~8 sentences gain nothing per sentence, so 32 only bounds how long one
+    # batch (≈0.5 s) holds up the next. max_latency_ms only sheds queued requests (503): at
+    # 1 s it shed requests at 32 concurrent clients and every request of more than 64 sentences.
+    @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
     def classify_batch(self, sentences: list[str]) -> list[dict]:
         return self.predictor.predict(sentences)
 

@@ -1,7 +1,8 @@
 """The model store: BentoML models under ``models/`` (or ``$SIKAP_HOME``), and which one to serve.
 
-Two model names live in it: ``sikap-default`` (the embedded scikit-learn baseline) and
-``sikap`` (fine-tuned transformers). Versions are ``YYYYMMDD-HHMMSS-<labels hash>``.
+Three model names live in it: ``sikap-default`` (the embedded scikit-learn baseline),
+``sikap`` (fine-tuned transformers) and ``sikap-onnx`` (their validated ONNX exports).
+Versions are ``YYYYMMDD-HHMMSS-<labels hash>`` (exports add ``-fp32`` or ``-int8``).
 """
 
 import os
@@ -15,6 +16,7 @@ from sikap.paths import use_sikap_home
 
 BASELINE_NAME = "sikap-default"
 TRANSFORMER_NAME = "sikap"
+ONNX_NAME = "sikap-onnx"
 MODEL_FILE = "sikap.json"
 
 
@@ -64,7 +66,7 @@ def list_models() -> list[StoredModel]:
             str(m.tag), m.info.labels.get("kind", "?"), m.info.creation_time, Path(m.path), dict(m.info.metadata)
         )
         for m in bentoml.models.list()
-        if m.tag.name in (BASELINE_NAME, TRANSFORMER_NAME)
+        if m.tag.name in (BASELINE_NAME, TRANSFORMER_NAME, ONNX_NAME)
     ]
     return sorted(models, key=lambda m: m.created, reverse=True)
 
@@ -85,14 +87,19 @@ def get_model(tag: str) -> StoredModel:
 
 
 def resolve(requested: str | None = None) -> StoredModel | None:
-    """The model to serve: ``requested`` or ``$SIKAP_MODEL``; else the newest transformer; else the newest default."""
+    """The model to serve: ``requested`` or ``$SIKAP_MODEL``; else the newest fine-tuned model, transformer
+    or ONNX export, by creation time; else the newest embedded default.
+
+    An export is validated against its source before it is saved, so exporting the newest
+    transformer makes the export the one served; training a newer transformer takes over again.
+    """
     requested = requested or os.environ.get("SIKAP_MODEL")
     if requested:
         return get_model(requested)
     models = list_models()
-    for kind in ("transformer", "onnx", "baseline"):
+    for kinds in (("transformer", "onnx"), ("baseline",)):
         for model in models:
-            if model.kind == kind:
+            if model.kind in kinds:
                 return model
     return None
 

@@ -5,23 +5,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sikap.cpu import physical_cores
 from sikap.predictor import Predictor
 from sikap.targets import Mention, load_targets
 from sikap.transformer.encoding import collate, encode
 from sikap.transformer.model import StanceModel
 
 DEFAULT_BATCH = 32
-
-
-def physical_cores() -> int:
-    import os
-
-    try:
-        import psutil
-
-        return psutil.cpu_count(logical=False) or os.cpu_count() or 1
-    except ImportError:
-        return os.cpu_count() or 1
 
 
 class TransformerPredictor(Predictor):

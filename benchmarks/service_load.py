@@ -1,0 +1,367 @@
+"""Load test of the HTTP service: one-sentence /classify requests from separate client processes.
+
+Starts ``bentoml serve serving.service:Sikap`` on a free local port with a store holding the
+model to test (by default an IndoBERT-base-shaped model with random weights exported to
+ONNX int8, as in benchmarks/throughput.py), waits for /readyz, then for each concurrency
+level runs closed-loop clients (each sends its next request when the previous one returns)
+for ``--seconds`` and prints requests/s, sentences/s, latency percentiles and errors. It
+also measures the offline throughput of the same model in a fresh process, for the ratio
+"served sentences/s at the highest concurrency ÷ offline". Clients and server share the
+machine's cores, as they would on a single box. Only localhost traffic; everything stops
+by itself (the service is killed at the end, also on errors).
+
+    python benchmarks/service_load.py [--seconds 20] [--concurrency 1,8,32] [--precision int8]
+                                      [--home DIR [--model TAG]] [--quick]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(REPO))
+
+CLIENT_PROCESSES = 2  # at most; each runs an asyncio loop with its share of the concurrent clients
+
+
+# ---------------------------------------------------------------- client process
+
+
+async def client_loop(url: str, texts: list[str], workers: int, seconds: float, seed: int) -> dict:
+    """``workers`` closed-loop clients on one aiohttp session (cheaper per request than httpx)."""
+    import aiohttp
+
+    rng = random.Random(seed)
+    results: list[tuple[float, float, bool]] = []  # (start offset, latency, ok)
+    errors: list[str] = []
+    cpu = time.process_time()
+    begin = time.perf_counter()
+    deadline = begin + seconds
+
+    async def one(session: aiohttp.ClientSession) -> None:
+        while time.perf_counter() < deadline:
+            sentence = rng.choice(texts)
+            start = time.perf_counter()
+            try:
+                async with session.post("/classify", json={"sentences": [sentence]}) as response:
+                    body = await response.read()
+                    ok = response.status == 200 and len(json.loads(body)["results"]) == 1
+                    if not ok and len(errors) < 5:
+                        errors.append(f"HTTP {response.status}: {body[:200].decode(errors='replace')}")
+            except (TimeoutError, aiohttp.ClientError, ValueError, KeyError) as exc:
+                ok = False
+                if len(errors) < 5:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+            results.append((start - begin, time.perf_counter() - start, ok))
+
+    connector = aiohttp.TCPConnector(limit=workers)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as session:
+        await asyncio.gather(*(one(session) for _ in range(workers)))
+    done = [(s, lat) for s, lat, ok in results if ok and s + lat <= seconds]
+    return {
+        "completed_in_window": len(done),
+        "latencies": [lat for _, lat, ok in results if ok],
+        "errors": sum(not ok for _, _, ok in results),
+        "error_samples": errors,
+        "cpu_seconds": time.process_time() - cpu,
+    }
+
+
+def run_client(args: list[str]) -> None:
+    url, seconds, workers, seed, data = args
+    texts = json.loads(Path(data).read_text())
+    print(json.dumps(asyncio.run(client_loop(url, texts, int(workers), float(seconds), int(seed)))))
+
+
+# ---------------------------------------------------------------- service
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(home: Path, tag: str, log: Path, timeout: float = 600):
+    """Run the service with ``tag`` from the store at ``home``; yields its URL once /readyz answers."""
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home), "SIKAP_MODEL": tag}
+    handle = log.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bentoml", "serve", "serving.service:Sikap", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"service exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"service not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url, process.pid
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait(5)
+        handle.close()
+
+
+def service_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the service's processes: the Classifier worker, the API worker, the rest."""
+    import psutil
+
+    used = {"classifier": 0.0, "api": 0.0, "other": 0.0}
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            command, times = " ".join(process.cmdline()), process.cpu_times()
+        except psutil.Error:
+            continue
+        role = (
+            "classifier"
+            if "--service-name Classifier" in command
+            else "api"
+            if "--service-name" in command
+            else "other"
+        )
+        used[role] += times.user + times.system
+    return used
+
+
+def batch_counters(url: str) -> tuple[float, float]:
+    """(sentences, batches) the Classifier has run so far, from BentoML's Prometheus metrics."""
+    import httpx
+
+    text = httpx.get(f"{url}/metrics", timeout=30).text
+    total = {"sum": 0.0, "count": 0.0}
+    for kind in total:
+        for match in re.finditer(rf"^bentoml_service_adaptive_batch_size_{kind}{{[^}}]*}} ([\d.e+]+)$", text, re.M):
+            total[kind] += float(match.group(1))
+    return total["sum"], total["count"]
+
+
+def drive(url: str, concurrency: int, seconds: float, data: Path) -> dict:
+    """``concurrency`` closed-loop clients spread over up to CLIENT_PROCESSES processes for ``seconds``."""
+    processes = min(concurrency, CLIENT_PROCESSES)
+    shares = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
+    started = time.perf_counter()
+    children = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--client", url, str(seconds), str(share), str(i), str(data)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i, share in enumerate(shares)
+    ]
+    outputs = []
+    for child in children:
+        try:
+            out, _ = child.communicate(timeout=seconds + 120)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            out, _ = child.communicate()
+        outputs.append(json.loads(out.strip().splitlines()[-1]) if out.strip() else None)
+    wall = time.perf_counter() - started
+    lost = sum(o is None for o in outputs)
+    outputs = [o for o in outputs if o]
+    latencies = sorted(lat for o in outputs for lat in o["latencies"])
+    completed = sum(o["completed_in_window"] for o in outputs)
+
+    def pct(p: float) -> float:
+        return 1000 * latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else float("nan")
+
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "rps": completed / seconds,
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "mean": 1000 * statistics.fmean(latencies) if latencies else float("nan"),
+        "errors": sum(o["errors"] for o in outputs) + lost,
+        "client_cpu": sum(o["cpu_seconds"] for o in outputs),
+        "error_samples": [e for o in outputs for e in o["error_samples"]][:5],
+        "wall": wall,
+    }
+
+
+# ---------------------------------------------------------------- main
+
+
+def prepare_model(home: Path, precision: str, quick: bool, max_length: int, console) -> tuple[str, Path]:
+    """Build the random base-shaped model into ``home`` and return (tag, base directory)."""
+    from throughput import store_transformer
+
+    from sikap.labels import load_labels
+    from sikap.transformer.random_model import build_random_bert
+
+    base = build_random_bert(
+        home / "base", [s.text for s in load_labels().sentences], "tiny" if quick else "indobert-base-p1", 4000
+    )
+    tag = store_transformer(base, max_length)
+    if precision != "torch":
+        from sikap.onnx.export import export_onnx
+
+        # Random heads: the dev-set gate is meaningless here, so it is switched off.
+        tag = export_onnx(tag, precision, min_agreement=0, max_f1_drop=1000, console=console)
+    return tag, base
+
+
+def batching_settings() -> str:
+    """The batching, worker and thread settings as written in serving/service.py."""
+    source = (REPO / "serving" / "service.py").read_text()
+    found = re.findall(r"\b(max_batch_size|max_latency_ms|workers|threads)=([\w.]+)", source)
+    constants = dict(re.findall(r"^([A-Z_]+) = (\S+)", source, re.MULTILINE))
+    return ", ".join(f"{k}={constants.get(v, v)}" for k, v in found)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="per concurrency level (default 20)")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--precision", default="int8", choices=["int8", "fp32", "torch"])
+    parser.add_argument("--home", type=Path, help="store to use (kept); built there unless --model is given")
+    parser.add_argument("--model", help="tag of the model to serve from --home")
+    parser.add_argument("--offline-sentences", type=int, default=1000)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny model, 3 s per level")
+    parser.add_argument("--log", type=Path, help="keep the service log here")
+    parser.add_argument("--client", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        run_client(args.client)
+        return
+    if args.quick:
+        args.seconds, args.offline_sentences = min(args.seconds, 3.0), min(args.offline_sentences, 200)
+    if args.model and not args.home:
+        parser.error("--model needs --home (the store that holds it)")
+    levels = [int(c) for c in args.concurrency.split(",")]
+
+    with tempfile.TemporaryDirectory(prefix="sikap-load-") as tmp:
+        tmp = Path(tmp)
+        home = args.home.resolve() if args.home else tmp / "home"
+        os.environ["SIKAP_HOME"] = str(home)  # before anything imports bentoml
+        from rich.console import Console
+        from throughput import cpu_info, measure, sentences
+
+        console = Console(stderr=True)
+        if args.model:
+            tag = args.model
+            from sikap.store import get_model
+
+            base = Path(get_model(tag).metadata.get("base_model", ""))
+        else:
+            tag, base = prepare_model(home, args.precision, args.quick, args.max_length, console)
+        console.log(f"model: {tag}")
+        texts = sentences(max(args.offline_sentences, 2000))
+        data = tmp / "sentences.json"
+        data.write_text(json.dumps(texts))
+        offline_data = tmp / "offline.json"
+        offline_data.write_text(json.dumps(texts[: args.offline_sentences]))
+
+        backend = "torch" if tag.startswith("sikap:") else "onnx"
+        offline = measure(
+            {
+                "backend": backend,
+                "tag": tag,
+                "home": str(home),
+                "base": str(base),
+                "max_length": args.max_length,
+                "batch_size": 32,
+                "threads": cpu_info()["cores"],
+                "sentences": str(offline_data),
+            },
+            tmp,
+        )
+        offline_rate = offline["sentences"] / offline["seconds"]
+        console.log(f"offline: {offline_rate:.1f} sentences/s")
+
+        rows = []
+        with serving(home, tag, tmp / "serve.log") as (url, pid):
+            console.log(f"serving at {url}; warming up")
+            drive(url, 1, 3, data)
+            drive(url, 8, 3, data)
+            for level in levels:
+                load, before, cpu_before = os.getloadavg()[0], batch_counters(url), service_cpu(pid)
+                row = drive(url, level, args.seconds, data)
+                after, cpu_after = batch_counters(url), service_cpu(pid)
+                row["cores"] = {k: (cpu_after[k] - cpu_before[k]) / row["wall"] for k in cpu_after}
+                row["cores"]["clients"] = row["client_cpu"] / args.seconds
+                row["load"] = (load, os.getloadavg()[0])
+                row["batch"] = (after[0] - before[0]) / max(after[1] - before[1], 1)
+                rows.append(row)
+                console.log(
+                    f"concurrency {level}: {row['rps']:.1f} req/s, p95 {row['p95']:.0f} ms, {row['errors']} errors"
+                )
+            sample = __import__("httpx").get(f"{url}/metadata").json()
+        log = (tmp / "serve.log").read_text(errors="replace").splitlines()
+        if args.log:
+            args.log.write_text("\n".join(log))
+        problems = [line for line in log if "Error" in line or "Exception" in line or "Traceback" in line]
+
+    cpu = cpu_info()
+    print(f"CPU: {cpu['model']}, {cpu['cores']} physical cores, {cpu['ghz']} GHz; clients share these cores")
+    print(f"model: {tag} (kind {sample['kind']}{', ' + sample['precision'] if 'precision' in sample else ''})")
+    print(f"service settings (serving/service.py): {batching_settings()}")
+    print(
+        f"{args.seconds:g} s per level, one-sentence POST /classify, closed loop, up to {CLIENT_PROCESSES} client processes"
+    )
+    print()
+    print(
+        "| clients | requests | requests/s | sentences/s | p50 ms | p95 ms | p99 ms | errors | mean batch | "
+        "CPU cores: classifier / API / clients | load avg |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['concurrency']} | {r['requests']} | {r['rps']:.1f} | {r['rps']:.1f} | {r['p50']:.0f} | "
+            f"{r['p95']:.0f} | {r['p99']:.0f} | {r['errors']} | {r['batch']:.1f} | "
+            f"{r['cores']['classifier']:.2f} / {r['cores']['api']:.2f} / {r['cores']['clients']:.2f} | "
+            f"{r['load'][0]:.1f}→{r['load'][1]:.1f} |"
+        )
+    top = max(rows, key=lambda r: r["concurrency"])
+    print()
+    print(
+        f"offline ({backend}, batch 32, {offline['sentences']} sentences): {offline_rate:.1f} sentences/s; "
+        f"served at {top['concurrency']} clients ÷ offline = {top['rps'] / offline_rate:.0%}"
+    )
+    for r in rows:
+        for sample_error in r["error_samples"]:
+            print(f"error at {r['concurrency']} clients: {sample_error}")
+    if problems:
+        print(f"\nservice log: {len(problems)} error line(s), the last ones:")
+        print("\n".join(problems[-8:]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Export a stored transformer to ONNX (fp32 or int8), validate it against its source on dev, and store it.
+
+Stages: load the source → export the graph → quantize (int8 only) → label the dev split
+with both → refuse, or save ``sikap-onnx:<version>-<precision>``. Everything happens in a
+temporary directory; the store is written only after validation passes.
+"""
+
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from sikap.errors import SikapError
+from sikap.onnx.graph import (
+    MODEL_FILE,
+    OPSET,
+    PRECISIONS,
+    TOKENIZER_DIR,
+    export_graph,
+    quantize_int8,
+    write_config,
+)
+from sikap.onnx.validate import MAX_F1_DROP, MIN_AGREEMENT, compare, problems
+
+# Copied from the source model's metadata so /metadata describes the export fully.
+SOURCE_FIELDS = ("base_model", "labels_hash", "config", "trained_at", "git_commit", "train_size", "best_epoch")
+
+
+def build_export(model, tokenizer, directory: Path, precision: str, max_length: int) -> dict:
+    """Write ``model.onnx``, the tokenizer and ``onnx_config.json`` into ``directory``; returns the build details."""
+    if precision not in PRECISIONS:
+        raise SikapError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    work = directory / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    graph = work / "fp32.onnx"
+    inputs = export_graph(model, tokenizer, graph)
+    details: dict = {
+        "opset": OPSET,
+        "inputs": inputs,
+        "exporter": "torch.onnx TorchScript (dynamo=False), eager attention",
+    }
+    if precision == "int8":
+        details["quantization"] = quantize_int8(graph, work / "int8.onnx")
+        graph = work / "int8.onnx"
+    shutil.move(graph, directory / MODEL_FILE)
+    shutil.rmtree(work)
+    tokenizer.save_pretrained(directory / TOKENIZER_DIR)
+    write_config(
+        directory,
+        {
+            "targets": list(model.targets),
+            "pooling": model.pooling,
+            "max_length": max_length,
+            "pad_token_id": int(tokenizer.pad_token_id or 0),
+            "precision": precision,
+            "inputs": inputs,
+        },
+    )
+    details["size_mb"] = round((directory / MODEL_FILE).stat().st_size / 2**20, 1)
+    return details
+
+
+def export_onnx(
+    tag: str | None = None,
+    precision: str = "fp32",
+    min_agreement: float = MIN_AGREEMENT,
+    max_f1_drop: float = MAX_F1_DROP,
+    console: Console | None = None,
+) -> str:
+    """Export ``tag`` (default: the newest transformer) and save it as ``sikap-onnx:<version>-<precision>``.
+
+    Raises :class:`SikapError`, saving nothing, when the source is not a transformer, the
+    dev split is missing, or validation fails: label agreement with the source below
+    ``min_agreement`` percent (all fields of a sentence must agree) or a target's dev
+    macro-F1 dropping by more than ``max_f1_drop`` points.
+    """
+    import onnxruntime
+
+    from sikap.labels import load_labels
+    from sikap.metrics import headline
+    from sikap.onnx.predict import OnnxPredictor
+    from sikap.store import ONNX_NAME, get_model, list_models, new_version, save_model
+    from sikap.targets import load_targets
+    from sikap.transformer.model import StanceModel
+    from sikap.transformer.predict import TransformerPredictor
+
+    console = console or Console(stderr=True)
+    if tag is None:
+        newest = next((m for m in list_models() if m.kind == "transformer"), None)
+        if newest is None:
+            raise SikapError("no transformer in the store to export; train one with `sikap train`")
+        tag = newest.tag
+    source = get_model(tag)
+    if source.kind != "transformer":
+        raise SikapError(f"{tag} is a {source.kind} model; only fine-tuned transformers can be exported to ONNX")
+    targets = load_targets(source.path / "targets.yaml")
+    names = [t.name for t in targets]
+    labels = load_labels(targets=targets)
+    if labels.errors:
+        raise SikapError(f"labels/ has {len(labels.errors)} error(s); run `sikap labels check` before exporting")
+    dev = labels.split("dev")
+    if not dev:
+        raise SikapError("validation needs the dev split of labels/, which is empty")
+    max_length = int(source.metadata.get("config", {}).get("max_length", 128))
+
+    started = time.perf_counter()
+    model, tokenizer = StanceModel.load(source.path)
+    with tempfile.TemporaryDirectory(prefix="sikap-onnx-") as tmp:
+        staging = Path(tmp)
+        with console.status(f"exporting {tag} to ONNX ({precision})"):
+            details = build_export(model, tokenizer, staging, precision, max_length)
+            shutil.copy(source.path / "targets.yaml", staging / "targets.yaml")
+        console.log(f"exported {tag}: {precision}, {details['size_mb']} MB")
+
+        texts = [s.text for s in dev]
+        with console.status(f"validating on {len(dev)} dev sentences"):
+            reference = TransformerPredictor(tag, targets, model, tokenizer, max_length=max_length).predict(texts)
+            candidate = OnnxPredictor.load("candidate", staging).predict(texts)
+            validation = compare(dev, reference, candidate, names)
+        found = problems(validation, names, min_agreement, max_f1_drop)
+        summary = f"agreement {validation['agreement_pct']}; macro-F1 change (points) {validation['f1_change_points']}"
+        if found:
+            raise SikapError(
+                f"{precision} export of {tag} rejected, nothing saved: " + "; ".join(found) + f" ({summary})"
+            )
+        console.log(f"validated on dev: {summary}")
+
+        dev_metrics = validation.pop("metrics")
+        validation["thresholds"] = {"min_agreement_pct": min_agreement, "max_f1_drop_points": max_f1_drop}
+        metadata = {
+            "kind": "onnx",
+            "source": tag,
+            "precision": precision,
+            **{key: source.metadata[key] for key in SOURCE_FIELDS if key in source.metadata},
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "onnx": {**details, "onnxruntime": onnxruntime.__version__},
+            "validation": validation,
+            "metrics": {"dev": headline(dev_metrics)},
+            "source_metrics": source.metadata.get("metrics", {}),
+            "export_seconds": round(time.perf_counter() - started, 1),
+        }
+
+        labels_hash = str(source.metadata.get("labels_hash", "unknown"))
+        version = f"{new_version(labels_hash)}-{precision}"
+        saved = save_model(
+            ONNX_NAME, "onnx", version, metadata, lambda d: shutil.copytree(staging, d, dirs_exist_ok=True)
+        )
+    console.log(f"saved {saved}")
+    return saved
