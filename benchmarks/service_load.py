@@ -20,18 +20,18 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO))
+
+from sikap.service_process import running_service  # noqa: E402  (needs the repo on sys.path)
 
 CLIENT_PROCESSES = 2  # at most; each runs an asyncio loop with its share of the concurrent clients
 
@@ -87,53 +87,6 @@ def run_client(args: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- service
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(home: Path, tag: str, log: Path, timeout: float = 600):
-    """Run the service with ``tag`` from the store at ``home``; yields its URL once /readyz answers."""
-    import httpx
-
-    port = free_port()
-    env = {**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home), "SIKAP_MODEL": tag}
-    handle = log.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bentoml", "serve", "serving.service:Sikap", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"service exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"service not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield url, process.pid
-    finally:
-        os.killpg(process.pid, 15)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait(5)
-        handle.close()
 
 
 def service_cpu(pid: int) -> dict[str, float]:
@@ -307,7 +260,8 @@ def main() -> None:
         console.log(f"offline: {offline_rate:.1f} sentences/s")
 
         rows = []
-        with serving(home, tag, tmp / "serve.log") as (url, pid):
+        with running_service(home, tmp / "serve.log", timeout=600, SIKAP_MODEL=tag) as service:
+            url, pid = service.url, service.pid
             console.log(f"serving at {url}; warming up")
             drive(url, 1, 3, data)
             drive(url, 8, 3, data)

@@ -5,16 +5,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from service_process import running_service
 
 from sikap.api_models import EXAMPLE_ARTICLE, MAX_ARTICLE_CHARS, MAX_SENTENCE_CHARS, MAX_SENTENCES
+from sikap.service_process import running_service
 
 
 @pytest.fixture(scope="module")
 def url():
     """A service started on an empty store: it must build the embedded default itself."""
-    with tempfile.TemporaryDirectory(prefix="sikap-serve-") as home, running_service(Path(home)) as base:
-        yield base
+    with tempfile.TemporaryDirectory(prefix="sikap-serve-") as home, running_service(Path(home)) as service:
+        yield service.url
 
 
 def post(url: str, path: str, body) -> httpx.Response:

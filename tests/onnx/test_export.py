@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from service_process import running_service
 from typer.testing import CliRunner
 
 from sikap.cli import app
@@ -12,6 +11,7 @@ from sikap.labels import load_labels
 from sikap.loading import load_stored
 from sikap.paths import targets_file
 from sikap.schema import STANCES
+from sikap.service_process import running_service
 from sikap.store import get_model, list_models, resolve
 from sikap.targets import load_targets
 from sikap.transformer.config import TrainConfig
@@ -143,7 +143,8 @@ def test_service_serves_an_onnx_model(int8_tag: str) -> None:
     from conftest import SESSION_HOME
 
     expected = load_stored(get_model(int8_tag)).predict(SENTENCES)
-    with running_service(SESSION_HOME, SIKAP_MODEL=int8_tag) as url:
+    with running_service(SESSION_HOME, SIKAP_MODEL=int8_tag) as service:
+        url = service.url
         meta = httpx.get(f"{url}/metadata").json()
         assert meta["kind"] == "onnx" and meta["tag"] == int8_tag and meta["precision"] == "int8"
         body = httpx.post(f"{url}/classify", json={"sentences": SENTENCES}).json()

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-from service_process import running_service
 from typer.testing import CliRunner
 
 from sikap.cli import app
@@ -12,6 +11,7 @@ from sikap.errors import SikapError
 from sikap.labels import load_labels
 from sikap.paths import targets_file
 from sikap.schema import STANCES
+from sikap.service_process import running_service
 from sikap.store import get_model, list_models, resolve
 from sikap.targets import load_targets
 from sikap.transformer.config import TrainConfig
@@ -161,12 +161,14 @@ def test_service_serves_the_newest_transformer_then_env_override(transformer_tag
     import httpx
     from conftest import SESSION_HOME
 
-    with running_service(SESSION_HOME) as url:
+    with running_service(SESSION_HOME) as service:
+        url = service.url
         meta = httpx.get(f"{url}/metadata").json()
         assert meta["kind"] == "transformer" and meta["tag"] == resolve().tag
         body = httpx.post(f"{url}/classify", json={"sentences": ["NATO mengecam Moskow."]}).json()
         assert body["model"] == meta["tag"] and body["results"][0]["stance"]["NATO"]["label"] != "none"
-    with running_service(SESSION_HOME, SIKAP_MODEL=default_tag) as url:
+    with running_service(SESSION_HOME, SIKAP_MODEL=default_tag) as service:
+        url = service.url
         assert httpx.get(f"{url}/metadata").json()["tag"] == default_tag
 
 
