@@ -47,10 +47,10 @@ class Problem:
         return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
 
 
-@dataclass
-class LabelSet:
-    sentences: list[LabeledSentence] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+class ProblemsMixin:
+    """``errors`` and ``warnings`` views of a ``problems`` list."""
+
+    problems: list[Problem]
 
     @property
     def errors(self) -> list[Problem]:
@@ -59,6 +59,12 @@ class LabelSet:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.warning]
+
+
+@dataclass
+class LabelSet(ProblemsMixin):
+    sentences: list[LabeledSentence] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def split(self, name: str) -> list[LabeledSentence]:
         return [s for s in self.sentences if s.split == name]

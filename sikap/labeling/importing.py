@@ -25,6 +25,7 @@ from sikap.labels import (
     LabeledSentence,
     LabelSet,
     Problem,
+    ProblemsMixin,
     cross_record_problems,
     load_labels,
     near_duplicate_pairs,
@@ -39,21 +40,13 @@ KINDS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
 @dataclass
-class ImportCheck:
+class ImportCheck(ProblemsMixin):
     path: Path
     kind: str
     sentences: list[LabeledSentence] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: int = 0
     existing_errors: int = 0
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if not p.warning]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.warning]
 
     def split_counts(self) -> dict[str, int]:
         counts = Counter(s.split for s in self.sentences)
