@@ -28,7 +28,7 @@ def evaluate_model_on(tag: str | None, data: Path | None, output: Path | None, c
     if not rows:
         raise InputError(f"{data or 'labels/'}: no labeled sentences to evaluate")
     with console.status(f"evaluating {stored.tag} on {len(rows)} sentences"):
-        metrics = evaluate_predictions(rows, predictor.predict([s.text for s in rows]), predictor.target_names)
+        metrics = evaluate_predictions(rows, predictor.predict_labeled(rows), predictor.target_names)
     name = data.stem if data else "test"
     output = output or REPO_ROOT / "reports" / re.sub(r"[^\w.-]", "_", stored.tag) / name
     report = write_report(metrics, output, f"{stored.tag} on {data or 'the test split'}")
