@@ -13,7 +13,11 @@ from collections.abc import Sequence
 
 from sikap.targets import Mention, MentionDetector, Target
 
-COUNTRY_ANAPHOR = re.compile(r"(?<![^\W_])(?:negara|negeri)\s+(?:itu|tersebut|ini)(?![^\W_])", re.IGNORECASE)
+COUNTRY_ANAPHOR = re.compile(
+    r"(?<![^\W_])(?<!kedua\s)(?:negara|negeri)(?:\s+tetangga(?:nya)?)?\s+(?:itu|tersebut|ini)(?![^\W_])", re.IGNORECASE
+)
+# A dateline ("JAKARTA (ANTARA) -", "Liputan6.com, Moskow -") names the place of writing, not a subject.
+DATELINE = re.compile(r"^[^.!?\n]{0,60}?\s[-–—]\s")
 # Countries (and their capitals as metonyms) that are not targets: naming one makes it the
 # antecedent of a following "negara itu" instead of a target.
 OTHER_COUNTRIES = (
@@ -41,9 +45,14 @@ class ContextMentionDetector:
         self._countries = {t.name for t in targets if t.country}
 
     def find_in_article(self, texts: Sequence[str]) -> list[dict[str, list[Mention]]]:
-        """Mentions per sentence, in order; alias matches plus anaphors resolved from earlier sentences."""
+        """Mentions per sentence, in order; alias matches plus anaphors resolved from earlier sentences.
+
+        "negara itu" takes the first country named earlier in its sentence, else the first country of
+        the latest sentence that named one (the subject of a news sentence usually comes first).
+        "kedua negara" / "kedua pihak" is not resolved: the standard's labels treat it as no reference.
+        """
         named: set[str] = set()
-        last_country: str | None = None
+        previous: list[str] = []  # countries of the latest sentence that named any, in order
         results = []
         for text in texts:
             found = self.detector.find(text)
@@ -54,25 +63,26 @@ class ContextMentionDetector:
                     if earlier and not _overlaps(match.start(), match.end(), found):
                         found[name].append(Mention(name, match.group(0), match.start(), match.end()))
             for match in COUNTRY_ANAPHOR.finditer(text):
-                antecedent = last_country
-                for position, country in events:
-                    if position < match.start():
-                        antecedent = country
-                if antecedent in self._countries and not _overlaps(match.start(), match.end(), found):
-                    found[antecedent].append(Mention(antecedent, match.group(0), match.start(), match.end()))
+                before = [country for position, country in events if position < match.start()]
+                country = (before or previous or [None])[0]
+                if country in self._countries and not _overlaps(match.start(), match.end(), found):
+                    found[country].append(Mention(country, match.group(0), match.start(), match.end()))
             for name in found:
                 found[name].sort(key=lambda m: m.start)
             named.update(name for name, ms in found.items() if ms)
             if events:
-                last_country = events[-1][1]
+                previous = [country for _, country in events]
             results.append(found)
         return results
 
     def _country_events(self, text: str, found: dict[str, list[Mention]]) -> list[tuple[int, str]]:
-        """(position, country) for every country named in ``text``: targets and other countries, in order."""
+        """(position, country) for every country named in ``text`` outside a dateline, in order; other
+        countries are named by themselves ("Turki"), targets by their name."""
+        dateline = DATELINE.match(text)
+        skip = dateline.end() if dateline else 0
         events = [(m.start, name) for name, ms in found.items() if name in self._countries for m in ms]
-        events += [(m.start(), "other") for m in _OTHER.finditer(text)]
-        return sorted(events)
+        events += [(m.start(), m.group(0)) for m in _OTHER.finditer(text)]
+        return sorted(e for e in events if e[0] >= skip)
 
 
 def _overlaps(start: int, end: int, found: dict[str, list[Mention]]) -> bool:

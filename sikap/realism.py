@@ -93,10 +93,10 @@ def realism_stats(samples: Sequence[Sample]) -> dict[str, float]:
         "  of which polar": _share([_polar(s) for s in analyst]),
         "Turkey/Erdogan/Ankara": _share([bool(_TURKEY.search(s.text)) for s in samples]),
         "religious vocabulary": len(religious) / len(samples),
-        "NATO oppose | religious vocabulary": _share(
+        "NATO oppose, given religious vocabulary": _share(
             [s.stance.get("NATO") == "oppose" for s in religious if s.stance.get("NATO", "none") != "none"]
         ),
-        "NATO oppose | NATO referenced": _share([s.stance["NATO"] == "oppose" for s in nato_labeled]),
+        "NATO oppose, given NATO referenced": _share([s.stance["NATO"] == "oppose" for s in nato_labeled]),
     }
     voices = Counter(s.voice or "unknown" for s in samples)
     for voice, count in sorted(voices.items()):

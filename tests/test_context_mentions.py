@@ -36,15 +36,31 @@ def test_anaphors_resolve_to_targets_named_earlier(resolver: ContextMentionDetec
     assert found[2] == {"NATO": ["Aliansi itu"]}
     assert found[4] == {"NATO": ["aliansi militer Barat itu"], "Russia": ["Negara itu"]}
     assert found[5] == {"NATO": ["aliansi"], "Russia": ["Moskow"]}
-    # "negara itu" after "Kyiv … Turki": the most recent country is Ukraine ("Kyiv" comes last).
-    assert found[7] == {"Ukraine": ["Negara itu"]}
+    # "negara itu" takes the subject of the previous sentence (Turkey, named first), not "Kyiv".
+    assert found[7] == {}
+
+
+def test_country_anaphors_take_the_subject_and_skip_datelines(resolver: ContextMentionDetector) -> None:
+    article = [
+        "Ekspor Pupuk Tertahan",
+        "JAKARTA (ANTARA) - Pasokan kalium dari Rusia dan Belarus tersendat sejak awal perang di Ukraina.",
+        "Kedua negara tersebut menguasai hampir 40 persen ekspor kalium dunia.",
+        "Negara itu juga pemasok utama urea ke Asia Tenggara.",  # Russia, the first country after the dateline
+        "Ukraina membantah tuduhan Moskow, dan negara itu meminta penyelidikan internasional.",
+        "Negara itu juga meminta bantuan pertahanan udara tambahan.",
+    ]
+    found = [named(f) for f in resolver.find_in_article(article)]
+    assert found[2] == {}  # "kedua negara" is not a reference
+    assert found[3] == {"Russia": ["Negara itu"]}
+    assert found[4] == {"Russia": ["Moskow"], "Ukraine": ["Ukraina", "negara itu"]}
+    assert found[5] == {"Ukraine": ["Negara itu"]}
 
 
 def test_anaphors_without_an_antecedent_stay_unresolved(resolver: ContextMentionDetector) -> None:
     article = [
         "Aliansi itu menggelar latihan besar di Laut Baltik.",  # NATO not named yet
-        "Pemerintah Rusia mengirim nota protes kepada Turki.",
-        "Negara itu menolak tuduhan tersebut.",  # the last country named is Turkey
+        "Pemerintah Turki menerima nota protes dari Rusia.",
+        "Negara itu menolak tuduhan tersebut.",  # the subject of the previous sentence is Turkey
     ]
     found = [named(f) for f in resolver.find_in_article(article)]
     assert found[0] == {}
