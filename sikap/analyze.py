@@ -4,14 +4,14 @@ from collections import Counter
 from collections.abc import Callable
 
 from sikap.schema import SENTIMENTS, STANCES
-from sikap.segment import segment_text
+from sikap.segment import segment_article
 
 
 def article_segments(title: str | None, text: str) -> list[dict]:
     """Sentences and skipped furniture of an article, title first; ``field`` says which string offsets index."""
     rows = []
-    for field, content in (("title", title or ""), ("text", text)):
-        for seg in segment_text(content):
+    for field, segments in zip(("title", "text"), segment_article(title, text), strict=True):
+        for seg in segments:
             rows.append(
                 {
                     "index": len(rows),

@@ -2,12 +2,18 @@
 
 Every character range of the input that holds text ends up in exactly one
 :class:`Segment`: either a sentence to classify or a skipped piece of page
-furniture (byline, date, "BACA JUGA" link, photo credit, copyright, share or ad
-line, "loading...") with the reason it was skipped.
+furniture with the reason it was skipped: the kind the line classifier of
+:mod:`sikap.furniture` gives it (navigation, caption, byline, date, widget, ad,
+related-link, tags, ...), a high-precision pattern below, a leading dateline or a
+trailing credit such as "(ant/rin)". HTML tags left in the text are blanked out
+(offsets still index the original string).
 """
 
 import re
 from dataclasses import dataclass
+
+from sikap.furniture.features import blank_tags
+from sikap.furniture.model import classify_lines
 
 # Abbreviations after which a period does not end a sentence (compared lowercased, without the dot).
 ABBREVIATIONS = frozenset(
@@ -25,6 +31,7 @@ _DATELINE = re.compile(
     r"(?:\((?:ANTARA|Antara|AFP|Reuters|AP|[A-Z][A-Za-z]{1,12})\)|[A-Z][A-Za-z]*\.(?:com|id|co\.id))?\s*[-–—]+\s+"
 )
 _DATELINE_CAPS = re.compile(r"^[A-Z]{3,}")
+_CREDIT_TAIL = re.compile(r"[.!?\"”]\s*((?:\(\s*[a-z*]{1,5}(?:\s*/\s*[\w.]{1,20}){0,3}\s*\)|\[\s*[a-z]{1,5}(?:\s*/\s*[\w.]{1,20}){0,3}\s*\])\s*)$")
 
 _MONTHS = (
     r"(?:januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember"
@@ -35,9 +42,9 @@ _DAYS = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu)"
 # (reason, pattern) — a line that matches is page furniture. Order matters only for the reason shown.
 FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("related-link", re.compile(r"^\W*(baca\s+juga|simak\s+juga|lihat\s+juga|tonton\s+juga|berita\s+terkait)\b", re.I)),
-    ("loading", re.compile(r"^\W*(loading|memuat)\s*\.{0,3}\W*$", re.I)),
+    ("widget", re.compile(r"^\W*(loading|memuat)\s*\.{0,3}\W*$", re.I)),
     ("copyright", re.compile(r"(^\W*(copyright|hak\s+cipta)\b|©)", re.I)),
-    ("photo-credit", re.compile(r"^\W*(foto|photo|ilustrasi|sumber\s+foto|dok(umentasi)?|gambar|video)\s*[:/]", re.I)),
+    ("caption", re.compile(r"^\W*(foto|photo|ilustrasi|sumber\s+foto|dok(umentasi)?|gambar|video)\s*[:/]", re.I)),
     ("byline", re.compile(r"^\W*(oleh|penulis|reporter|pewarta|editor|penyunting|redaktur|kontributor)\s*:", re.I)),
     ("byline", re.compile(r"^\(\s*[a-z]{2,5}(\s*/\s*[a-z]{2,5})*\s*\)$", re.I)),
     (
@@ -49,15 +56,17 @@ FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("date", re.compile(r"^\W*(diperbarui|dipublikasikan|diterbitkan|updated|published)\b.{0,60}$", re.I)),
     ("date", re.compile(r"^\W*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(\s+\d{1,2}[:.]\d{2}(\s*(wib|wita|wit))?)?\W*$", re.I)),
+    ("widget", re.compile(r"^\W*(bagikan|share)\b", re.I)),
+    ("ad", re.compile(r"^\W*(advertisement|iklan|scroll\s+to\s+continue|gulir\s+untuk)\b", re.I)),
     (
-        "share-or-ad",
+        "promo",
         re.compile(
-            r"^\W*(bagikan|share|advertisement|iklan|scroll\s+to\s+continue|gulir\s+untuk|ikuti\s+(kami|berita)"
-            r"|follow\s+us|dapatkan\s+(update|berita)|klik\s+di\s?sini|download\s+aplikasi|unduh\s+aplikasi)\b",
+            r"^\W*(ikuti\s+(kami|berita)|follow\s+us|dapatkan\s+(update|berita)|klik\s+di\s?sini"
+            r"|download\s+aplikasi|unduh\s+aplikasi)\b",
             re.I,
         ),
     ),
-    ("share-or-ad", re.compile(r"^\W*((facebook|twitter|whatsapp|telegram|linkedin|line|email|x)\W*){2,}$", re.I)),
+    ("widget", re.compile(r"^\W*((facebook|twitter|whatsapp|telegram|linkedin|line|email|x)\W*){2,}$", re.I)),
     ("tags", re.compile(r"^\W*(tags?|topik|kata\s+kunci)\s*:", re.I)),
 )
 
@@ -132,26 +141,55 @@ def _split_dateline(line: str, offset: int) -> tuple[list[Segment], str, int]:
     )
 
 
-def segment_text(text: str) -> list[Segment]:
+def _split_credit_tail(line: str, offset: int) -> tuple[str, list[Segment]]:
+    """Separate a trailing credit ("... kata dia. (ant/rin)", "[ah/ft]") from the last sentence of a paragraph."""
+    match = _CREDIT_TAIL.search(line)
+    if not match:
+        return line, []
+    start = match.start(1)
+    tail = line[start:].rstrip()
+    return line[:start], [Segment(offset + start, offset + start + len(tail), tail, True, "byline")]
+
+
+def _lines(text: str) -> list[re.Match[str]]:
+    return list(re.finditer(r"[^\n]+", text))
+
+
+def segment_text(text: str, kinds: list[str | None] | None = None) -> list[Segment]:
     """Segment an article body (or a title) into sentences and skipped furniture, in order.
 
     Paragraphs are lines; a line without final punctuation (a headline, a subheading)
-    is one sentence.
+    is one sentence. ``kinds`` gives the furniture kind of each line (see
+    :func:`segment_article`); by default the lines of ``text`` are classified as one page.
 
     >>> [s.text for s in segment_text("Dr. Andi tiba pukul 10.30. Ia bertemu Lavrov.")]
     ['Dr. Andi tiba pukul 10.30.', 'Ia bertemu Lavrov.']
     """
+    text = blank_tags(text)
+    matches = _lines(text)
+    if kinds is None:
+        kinds = classify_lines([m.group() for m in matches])
     segments: list[Segment] = []
-    for line_match in re.finditer(r"[^\n]+", text):
+    for line_match, kind in zip(matches, kinds, strict=True):
         line, offset = line_match.group(), line_match.start()
         if not line.strip():
             continue
-        reason = furniture_reason(line)
+        reason = furniture_reason(line) or kind
         if reason:
             lead = len(line) - len(line.lstrip())
             segments.append(Segment(offset + lead, offset + lead + len(line.strip()), line.strip(), True, reason))
             continue
         dateline, line, offset = _split_dateline(line, offset)
         segments.extend(dateline)
+        line, tail = _split_credit_tail(line, offset)
         segments.extend(split_sentences(line, offset))
+        segments.extend(tail)
     return segments
+
+
+def segment_article(title: str | None, text: str) -> tuple[list[Segment], list[Segment]]:
+    """Segments of a title and a body, their lines classified together as one page (title first)."""
+    title = title or ""
+    title_lines, text_lines = _lines(blank_tags(title)), _lines(blank_tags(text))
+    kinds = classify_lines([m.group() for m in title_lines + text_lines])
+    return segment_text(title, kinds[: len(title_lines)]), segment_text(text, kinds[len(title_lines) :])

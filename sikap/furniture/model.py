@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sikap.furniture.features import duplicate_key, page_features, words_of
+from sikap.furniture.features import clean_line, duplicate_key, page_features
 from sikap.furniture.mockups import CONTENT, make_pages
 
 ARTIFACT = Path(__file__).with_name("detector.json")
@@ -83,11 +83,11 @@ def duplicates(lines: list[str]) -> list[bool]:
 def classify_lines(lines: list[str], detector: "Detector | None" = None) -> list[str | None]:
     """The furniture kind of each line of a page, ``None`` for content (blank lines give ``None``)."""
     detector = detector or load_detector()
-    kept = [i for i, line in enumerate(lines) if words_of(line) or line.strip()]
-    texts = [lines[i] for i in kept]
+    cleaned = [clean_line(line) for line in lines]
+    kept = [i for i, line in enumerate(cleaned) if line]
+    texts = [cleaned[i] for i in kept]
     out: list[str | None] = [None] * len(lines)
-    dup = duplicates(texts)
-    for i, features, is_dup in zip(kept, page_features(texts), dup, strict=True):
+    for i, features, is_dup in zip(kept, page_features(texts), duplicates(texts), strict=True):
         out[i] = DUPLICATE if is_dup else detector.kind(features)
     return out
 
@@ -99,8 +99,6 @@ def load_detector(path: Path = ARTIFACT) -> Detector:
 
 def examples(pages: list[list[tuple[str, str]]]) -> tuple[list[dict], list[str]]:
     """Feature dicts and labels of every non-blank, non-duplicate line of ``pages``."""
-    from sikap.furniture.features import clean_line
-
     features, labels = [], []
     for page in pages:
         rows = [(clean_line(text), label) for text, label in page if clean_line(text)]
