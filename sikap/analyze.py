@@ -7,10 +7,13 @@ from sikap.schema import SENTIMENTS, STANCES
 from sikap.segment import segment_article
 
 
-def article_segments(title: str | None, text: str) -> list[dict]:
-    """Sentences and skipped furniture of an article, title first; ``field`` says which string offsets index."""
+def article_segments(title: str | None, text: str, repeated: frozenset[int] = frozenset()) -> list[dict]:
+    """Sentences and skipped furniture of an article, title first; ``field`` says which string offsets index.
+
+    ``repeated``: body line indices that are corpus boilerplate (see :mod:`sikap.batch.boilerplate`).
+    """
     rows = []
-    for field, segments in zip(("title", "text"), segment_article(title, text), strict=True):
+    for field, segments in zip(("title", "text"), segment_article(title, text, repeated), strict=True):
         for seg in segments:
             rows.append(
                 {
@@ -49,9 +52,11 @@ def summarize(sentences: list[dict], target_names: list[str]) -> dict:
     sentiment = Counter({label: 0 for label in SENTIMENTS})
     sentiment.update(s["sentiment"]["label"] for s in classified)
     total = len(classified)
+    reasons = Counter(s["reason"] or "other" for s in sentences if s["skipped"])
     return {
         "sentences": total,
         "skipped": len(sentences) - total,
+        "skipped_reasons": dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
         "targets": targets,
         "sentiment": {
             "counts": dict(sentiment),

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from sikap.schema import SentenceResult
 
@@ -10,6 +10,7 @@ MAX_SENTENCES = 256
 MAX_SENTENCE_CHARS = 5_000
 MAX_ARTICLES = 50
 MAX_ARTICLE_CHARS = 200_000
+MAX_HTML_CHARS = 2_000_000
 
 EXAMPLE_SENTENCES = [
     "Jerman mengumumkan paket bantuan pertahanan udara baru untuk Kyiv.",
@@ -39,9 +40,31 @@ class Article(BaseModel):
 
     id: StrictStr | None = Field(default=None, max_length=200, description="Caller's article id.")
     title: StrictStr | None = Field(default=None, max_length=2_000, description="Headline; analyzed as a sentence.")
-    text: Annotated[StrictStr, Field(max_length=MAX_ARTICLE_CHARS), AfterValidator(_not_blank)] = Field(
-        description="Article body; paragraphs on separate lines."
+    text: Annotated[StrictStr, Field(max_length=MAX_ARTICLE_CHARS), AfterValidator(_not_blank)] | None = Field(
+        default=None, description="Article body; paragraphs on separate lines. Give either text or html."
     )
+    html: Annotated[StrictStr, Field(max_length=MAX_HTML_CHARS), AfterValidator(_not_blank)] | None = Field(
+        default=None,
+        description="The saved page instead of text: its main text, title and date are extracted (trafilatura).",
+    )
+    url: StrictStr | None = Field(default=None, max_length=2_000, description="Page address; helps HTML extraction.")
+
+    @model_validator(mode="after")
+    def _text_from_html(self) -> "Article":
+        """Exactly one of text and html; html becomes text (and the title, when none is given)."""
+        from sikap.html_input import ExtractionError, extract
+
+        if (self.text is None) == (self.html is None):
+            raise ValueError("give either 'text' or 'html' (exactly one)")
+        if self.html is not None:
+            try:
+                page = extract(self.html, self.url)
+            except ExtractionError as exc:
+                raise ValueError(f"html: {exc}") from None
+            self.text = page.text[:MAX_ARTICLE_CHARS]
+            self.title = self.title or page.title
+            self.html = None
+        return self
 
 
 SentenceList = Annotated[
@@ -84,6 +107,9 @@ class SentimentSummary(BaseModel):
 class ArticleSummary(BaseModel):
     sentences: int = Field(description="Sentences classified.")
     skipped: int = Field(description="Segments skipped as page furniture.")
+    skipped_reasons: dict[str, int] = Field(
+        default_factory=dict, description="Skipped segments per reason (navigation, caption, repeated, ...)."
+    )
     targets: dict[str, TargetSummary]
     sentiment: SentimentSummary
 

@@ -33,6 +33,7 @@ class Article:
     url: str | None = None
     source: str = ""
     line: int = 0
+    repeated: frozenset[int] = frozenset()  # body lines that are boilerplate of the outlet (sikap.batch.boilerplate)
 
     def meta(self) -> dict:
         return {"title": self.title, "date": self.date, "outlet": self.outlet, "url": self.url}

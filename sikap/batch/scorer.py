@@ -19,6 +19,7 @@ from rich.console import Console
 from tqdm.auto import tqdm
 
 from sikap.analyze import article_segments, assemble
+from sikap.batch.boilerplate import RepeatedLines, corpus_key, count_corpus
 from sikap.batch.formats import (
     flatten_sentence,
     flatten_summary,
@@ -101,7 +102,7 @@ def score_articles(
 ) -> list[tuple[list[dict], dict]]:
     """Sentence rows and the summary of each article, with one ``classify`` call for all their sentences."""
     items = [{"id": a.id, "title": a.title, "text": a.text} for a in articles]
-    segmented = [article_segments(a.title, a.text) for a in articles]
+    segmented = [article_segments(a.title, a.text, a.repeated) for a in articles]
     texts = [s["text"] for segs in segmented for s in segs if not s["skipped"]]
     results = assemble(items, segmented, classify(texts) if texts else [], targets)
     out = []
@@ -208,6 +209,15 @@ def finalize(paths: OutputPaths, targets: list[str]) -> None:
 ScoreWindow = Callable[[list[Article]], Iterable[tuple[list[dict], dict]]]
 
 
+def first_pass(inputs: list[str], console: Console, progress: bool) -> RepeatedLines | None:
+    """Count repeated lines over all inputs (a second read), or ``None`` when reading from stdin."""
+    if "-" in inputs:
+        console.log("[yellow]stdin is read once: lines repeated across articles are not set aside[/]")
+        return None
+    articles = tqdm(iter_articles(inputs), desc="counting repeated lines", unit=" articles", disable=not progress)
+    return count_corpus(articles)
+
+
 def run_scoring(
     inputs: list[str],
     paths: OutputPaths,
@@ -218,12 +228,16 @@ def run_scoring(
     console: Console,
     window: int,
     progress: bool,
+    repeated: bool = True,
 ) -> ScoreStats:
     """The driver shared by every engine: read, skip done and bad records, ``process`` each window, journal, finalize.
 
-    ``process(articles)`` yields ``(sentence rows, summary)`` per article, in order.
+    ``process(articles)`` yields ``(sentence rows, summary)`` per article, in order. With ``repeated``,
+    a first pass counts lines across articles (not possible on stdin) and each article carries
+    the indices of its boilerplate lines.
     """
     stats = ScoreStats()
+    sketch = first_pass(inputs, console, progress) if repeated else None
     journal = Journal(paths, resume, console)
     started = time.perf_counter()
     bar = tqdm(total=count_articles(inputs), unit=" articles", disable=not progress, dynamic_ncols=True)
@@ -235,6 +249,9 @@ def run_scoring(
                 stats.bad.append(record)
                 bar.write(f"skipped {record}")
             todo = [a for a in articles if a.id not in journal.done]
+            if sketch is not None:
+                for a in todo:
+                    a.repeated = sketch.repeated(corpus_key(a.outlet, a.url, a.source), a.text)
             stats.resumed += len(articles) - len(todo)
             bar.update(len(bad) + len(articles) - len(todo))
             for rows, summary in process(todo) if todo else ():
@@ -262,6 +279,7 @@ def score(
     console: Console | None = None,
     window: int = WINDOW_SENTENCES,
     progress: bool = True,
+    repeated: bool = True,
 ) -> ScoreStats:
     """Score every article of ``inputs`` into ``paths`` with the local engine."""
     targets = predictor.target_names
@@ -270,5 +288,5 @@ def score(
         return score_articles(articles, predictor.predict, targets, predictor.tag)
 
     return run_scoring(
-        inputs, paths, targets, process, resume, strict, console or Console(stderr=True), window, progress
+        inputs, paths, targets, process, resume, strict, console or Console(stderr=True), window, progress, repeated
     )

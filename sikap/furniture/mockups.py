@@ -24,15 +24,119 @@ from sikap.paths import REPO_ROOT
 CONTENT = "content"
 SPLITS = ("train", "heldout")
 
-FIRST = ["Rina", "Agus", "Budi", "Sari", "Dewi", "Andi", "Yusuf", "Maria", "Kevin", "Putri", "Fajar", "Nadia", "Rizky", "Intan", "Bayu", "Laras", "Joko", "Wulan"]
-LAST = ["Wulandari", "Santoso", "Pratama", "Hidayat", "Siregar", "Nugroho", "Lestari", "Saputra", "Halim", "Kusuma", "Rahman", "Tanjung", "Wibowo"]
-OUTLET = ["Kabar", "Warta", "Suara", "Berita", "Detak", "Lintas", "Sorot", "Pilar", "Jurnal", "Gema", "Nusa", "Rakyat", "Pena", "Kompas", "Dunia", "Info"]
-OUTLET2 = ["Nusantara", "Kita", "Merdeka", "Pos", "Terkini", "Harian", "Online", "Satu", "Raya", "Utama", "24", "Indo", "News", "Aktual", "Media"]
+FIRST = [
+    "Rina",
+    "Agus",
+    "Budi",
+    "Sari",
+    "Dewi",
+    "Andi",
+    "Yusuf",
+    "Maria",
+    "Kevin",
+    "Putri",
+    "Fajar",
+    "Nadia",
+    "Rizky",
+    "Intan",
+    "Bayu",
+    "Laras",
+    "Joko",
+    "Wulan",
+]
+LAST = [
+    "Wulandari",
+    "Santoso",
+    "Pratama",
+    "Hidayat",
+    "Siregar",
+    "Nugroho",
+    "Lestari",
+    "Saputra",
+    "Halim",
+    "Kusuma",
+    "Rahman",
+    "Tanjung",
+    "Wibowo",
+]
+OUTLET = [
+    "Kabar",
+    "Warta",
+    "Suara",
+    "Berita",
+    "Detak",
+    "Lintas",
+    "Sorot",
+    "Pilar",
+    "Jurnal",
+    "Gema",
+    "Nusa",
+    "Rakyat",
+    "Pena",
+    "Kompas",
+    "Dunia",
+    "Info",
+]
+OUTLET2 = [
+    "Nusantara",
+    "Kita",
+    "Merdeka",
+    "Pos",
+    "Terkini",
+    "Harian",
+    "Online",
+    "Satu",
+    "Raya",
+    "Utama",
+    "24",
+    "Indo",
+    "News",
+    "Aktual",
+    "Media",
+]
 TLD = [".com", ".id", ".co.id", ".net"]
-CITIES = ["JAKARTA", "MOSKOW", "KYIV", "BRUSSEL", "ANKARA", "WASHINGTON", "LONDON", "BERLIN", "BEIJING", "SURABAYA", "PARIS", "WARSAWA"]
+CITIES = [
+    "JAKARTA",
+    "MOSKOW",
+    "KYIV",
+    "BRUSSEL",
+    "ANKARA",
+    "WASHINGTON",
+    "LONDON",
+    "BERLIN",
+    "BEIJING",
+    "SURABAYA",
+    "PARIS",
+    "WARSAWA",
+]
 AGENCIES = ["ANTARA", "AFP", "Reuters", "AP", "Sputnik", "Xinhua", "Anadolu", "Bernama"]
 PHOTO_AGENCIES = ["REUTERS", "AP", "AFP", "ANTARA", "Getty Images", "EPA", "Net", "Istimewa", "Dok. Pribadi"]
-SECTIONS = ["Beranda", "Nasional", "Internasional", "Ekonomi", "Politik", "Olahraga", "Teknologi", "Hiburan", "Otomotif", "Gaya", "Hidup", "Opini", "Video", "Foto", "Kesehatan", "Daerah", "Hukum", "Dunia", "Bisnis", "Sains", "Travel", "Edukasi", "Kuliner", "Infografik"]
+SECTIONS = [
+    "Beranda",
+    "Nasional",
+    "Internasional",
+    "Ekonomi",
+    "Politik",
+    "Olahraga",
+    "Teknologi",
+    "Hiburan",
+    "Otomotif",
+    "Gaya",
+    "Hidup",
+    "Opini",
+    "Video",
+    "Foto",
+    "Kesehatan",
+    "Daerah",
+    "Hukum",
+    "Dunia",
+    "Bisnis",
+    "Sains",
+    "Travel",
+    "Edukasi",
+    "Kuliner",
+    "Infografik",
+]
 NAV = [
     "Buka menu utama",
     "Buka konten",
@@ -102,7 +206,21 @@ AD_LINES = [
     "Ad",
     "Artikel berlanjut setelah iklan",
 ]
-BRANDS = ["Apollo", "Sinar", "Mega", "Prima", "Jaya", "Cahaya", "Surya", "Bintang", "Garuda", "Lotus", "Nusa", "Omega", "Delta"]
+BRANDS = [
+    "Apollo",
+    "Sinar",
+    "Mega",
+    "Prima",
+    "Jaya",
+    "Cahaya",
+    "Surya",
+    "Bintang",
+    "Garuda",
+    "Lotus",
+    "Nusa",
+    "Omega",
+    "Delta",
+]
 PRODUCTS = [
     "Solar Panel",
     "Kopi Arabika",
@@ -527,11 +645,12 @@ class PageMaker:
         rng = random.Random(f"page-{self.split}-{style.seed}-{number}")
         c = style.choices
         fill = self._filler(style, rng)
+        self._used: set[str] = set()
 
         def pick(key: str) -> str:
             return rng.choice(c[key]).format(**fill())
 
-        title = rng.choice(self.sentences).rstrip(".") if rng.random() < 0.5 else self._headline(rng)
+        title = self._sentence(rng).rstrip(".") if rng.random() < 0.5 else self._headline(rng)
         fill_title = title
         lines: list[tuple[str, str]] = []
         if rng.random() < 0.15:  # the scraper kept a widget line above the headline
@@ -644,10 +763,18 @@ class PageMaker:
 
         return fill
 
+    def _sentence(self, rng: random.Random) -> str:
+        """A content sentence not used yet on the current page (pages never repeat a sentence by chance)."""
+        while True:
+            text = rng.choice(self.sentences)
+            if text not in self._used:
+                self._used.add(text)
+                return text
+
     def _headline(self, rng: random.Random) -> str:
         """A headline-like line: a short sentence without the final stop, often in title case."""
         for _ in range(20):
-            text = rng.choice(self.sentences).rstrip(".")
+            text = self._sentence(rng).rstrip(".")
             words = text.split()
             if len(words) <= 14:
                 break
@@ -675,7 +802,7 @@ class PageMaker:
         out: list[tuple[str, str]] = []
         paragraphs = rng.randint(3, 12)
         for p in range(paragraphs):
-            sentences = [rng.choice(self.sentences) for _ in range(rng.choice((1, 1, 2, 2, 3, 4)))]
+            sentences = [self._sentence(rng) for _ in range(rng.choice((1, 1, 2, 2, 3, 4)))]
             text = " ".join(sentences)
             if p == 0 and rng.random() < 0.6:
                 text = self._dateline(rng, style) + text
@@ -689,7 +816,7 @@ class PageMaker:
             elif roll < 0.13:
                 out.append((self._headline(rng), CONTENT))
             elif roll < 0.15:
-                quote = rng.choice(self.sentences).rstrip(".")
+                quote = self._sentence(rng).rstrip(".")
                 out.append((f'"{quote}," kata {rng.choice(PERSONS).split()[-1]}.', CONTENT))
             if p == paragraphs - 1 and rng.random() < 0.3:
                 text += " " + rng.choice(c["CREDIT_TAILS"]).format(**fill())
