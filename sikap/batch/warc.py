@@ -27,6 +27,9 @@ def read_warc(path: str) -> Iterator:
                 if record.rec_type != "response":
                     continue
                 number += 1
+                if record.http_headers is None and not record.rec_headers.get_header("WARC-Target-URI"):
+                    yield BadRecord(path, number, "response record without target URI or HTTP headers (not a WARC?)")
+                    continue
                 content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
                 if not content_type or content_type.split(";")[0].strip().lower() not in HTML_TYPES:
                     continue
@@ -41,7 +44,7 @@ def read_warc(path: str) -> Iterator:
                 yield Article(
                     article_id, page.text, title=page.title, date=page.date, url=url, source=path, line=number
                 )
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError, AttributeError) as exc:  # warcio on broken input
         yield BadRecord(
             path, number + 1, f"unreadable WARC record ({type(exc).__name__}: {exc}); the rest of the file is skipped"
         )

@@ -121,7 +121,7 @@ def fit(features: list[dict], labels: list[str], threshold: float = 0.5) -> Dete
     keep = {name for name, n in counts.items() if n >= MIN_COUNT}
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform([{k: v for k, v in f.items() if k in keep} for f in features])
-    model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+    model = LogisticRegression(C=1.0, solver="newton-cg", max_iter=300, class_weight="balanced")
     model.fit(x, labels)
     names = vectorizer.get_feature_names_out()
     weights = {
