@@ -24,119 +24,30 @@ from sikap.paths import REPO_ROOT
 CONTENT = "content"
 SPLITS = ("train", "heldout")
 
-FIRST = [
-    "Rina",
-    "Agus",
-    "Budi",
-    "Sari",
-    "Dewi",
-    "Andi",
-    "Yusuf",
-    "Maria",
-    "Kevin",
-    "Putri",
-    "Fajar",
-    "Nadia",
-    "Rizky",
-    "Intan",
-    "Bayu",
-    "Laras",
-    "Joko",
-    "Wulan",
-]
-LAST = [
-    "Wulandari",
-    "Santoso",
-    "Pratama",
-    "Hidayat",
-    "Siregar",
-    "Nugroho",
-    "Lestari",
-    "Saputra",
-    "Halim",
-    "Kusuma",
-    "Rahman",
-    "Tanjung",
-    "Wibowo",
-]
-OUTLET = [
-    "Kabar",
-    "Warta",
-    "Suara",
-    "Berita",
-    "Detak",
-    "Lintas",
-    "Sorot",
-    "Pilar",
-    "Jurnal",
-    "Gema",
-    "Nusa",
-    "Rakyat",
-    "Pena",
-    "Kompas",
-    "Dunia",
-    "Info",
-]
-OUTLET2 = [
-    "Nusantara",
-    "Kita",
-    "Merdeka",
-    "Pos",
-    "Terkini",
-    "Harian",
-    "Online",
-    "Satu",
-    "Raya",
-    "Utama",
-    "24",
-    "Indo",
-    "News",
-    "Aktual",
-    "Media",
-]
+FIRST = """
+    Rina Agus Budi Sari Dewi Andi Yusuf Maria Kevin Putri Fajar Nadia Rizky Intan Bayu Laras Joko
+    Wulan
+""".split()  # noqa: SIM905
+LAST = """
+    Wulandari Santoso Pratama Hidayat Siregar Nugroho Lestari Saputra Halim Kusuma Rahman Tanjung
+    Wibowo
+""".split()  # noqa: SIM905
+OUTLET = """
+    Kabar Warta Suara Berita Detak Lintas Sorot Pilar Jurnal Gema Nusa Rakyat Pena Kompas Dunia Info
+""".split()  # noqa: SIM905
+OUTLET2 = """
+    Nusantara Kita Merdeka Pos Terkini Harian Online Satu Raya Utama 24 Indo News Aktual Media
+""".split()  # noqa: SIM905
 TLD = [".com", ".id", ".co.id", ".net"]
-CITIES = [
-    "JAKARTA",
-    "MOSKOW",
-    "KYIV",
-    "BRUSSEL",
-    "ANKARA",
-    "WASHINGTON",
-    "LONDON",
-    "BERLIN",
-    "BEIJING",
-    "SURABAYA",
-    "PARIS",
-    "WARSAWA",
-]
+CITIES = """
+    JAKARTA MOSKOW KYIV BRUSSEL ANKARA WASHINGTON LONDON BERLIN BEIJING SURABAYA PARIS WARSAWA
+""".split()  # noqa: SIM905
 AGENCIES = ["ANTARA", "AFP", "Reuters", "AP", "Sputnik", "Xinhua", "Anadolu", "Bernama"]
 PHOTO_AGENCIES = ["REUTERS", "AP", "AFP", "ANTARA", "Getty Images", "EPA", "Net", "Istimewa", "Dok. Pribadi"]
-SECTIONS = [
-    "Beranda",
-    "Nasional",
-    "Internasional",
-    "Ekonomi",
-    "Politik",
-    "Olahraga",
-    "Teknologi",
-    "Hiburan",
-    "Otomotif",
-    "Gaya",
-    "Hidup",
-    "Opini",
-    "Video",
-    "Foto",
-    "Kesehatan",
-    "Daerah",
-    "Hukum",
-    "Dunia",
-    "Bisnis",
-    "Sains",
-    "Travel",
-    "Edukasi",
-    "Kuliner",
-    "Infografik",
-]
+SECTIONS = """
+    Beranda Nasional Internasional Ekonomi Politik Olahraga Teknologi Hiburan Otomotif Gaya Hidup
+    Opini Video Foto Kesehatan Daerah Hukum Dunia Bisnis Sains Travel Edukasi Kuliner Infografik
+""".split()  # noqa: SIM905
 NAV = [
     "Buka menu utama",
     "Buka konten",
@@ -206,21 +117,9 @@ AD_LINES = [
     "Ad",
     "Artikel berlanjut setelah iklan",
 ]
-BRANDS = [
-    "Apollo",
-    "Sinar",
-    "Mega",
-    "Prima",
-    "Jaya",
-    "Cahaya",
-    "Surya",
-    "Bintang",
-    "Garuda",
-    "Lotus",
-    "Nusa",
-    "Omega",
-    "Delta",
-]
+BRANDS = """
+    Apollo Sinar Mega Prima Jaya Cahaya Surya Bintang Garuda Lotus Nusa Omega Delta
+""".split()  # noqa: SIM905
 PRODUCTS = [
     "Solar Panel",
     "Kopi Arabika",
@@ -278,16 +177,10 @@ BYLINES = [
     "Redaksi",
 ]
 AUTHOR_LABELS = ["Penulis", "Editor", "Reporter", "Sumber", "Redaktur", "Pewarta", "Author", "Fotografer"]
-CREDIT_TAILS = [
-    "({ini})",
-    "[{ini}/{ini2}]",
-    "({ini}/{site_lower})",
-    "({ini}/{ini2})",
-    "({ini}/{agency_lower})",
-    "(*)",
-    "({ini}/{ini2}/{ini3})",
-    "({ini2})",
-]
+CREDIT_TAILS = """
+    ({ini}) [{ini}/{ini2}] ({ini}/{site_lower}) ({ini}/{ini2}) ({ini}/{agency_lower}) (*)
+    ({ini}/{ini2}/{ini3}) ({ini2})
+""".split()  # noqa: SIM905
 CAPTIONS = [
     "{person}. Foto/{agency}",
     "{person} | Photo by : Instagram @{handle}",
@@ -527,20 +420,9 @@ QUESTIONS = [
     "Apa kata Kremlin?",
 ]
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
+MONTHS = """
+    Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember
+""".split()  # noqa: SIM905
 
 VOCABULARIES = {
     name: value
@@ -591,39 +473,16 @@ class Style:
             key: rng.sample(items, rng.randint(min(2, len(items)), max(min(4, len(items)), len(items) // 2)))
             for key, items in vocab.items()
         }
-        header_blocks = [
-            "site",
-            "nav",
-            "widget",
-            "ad",
-            "tags_head",
-            "date",
-            "byline",
-            "title_repeat",
-            "caption",
-            "widget2",
-        ]
+        header_blocks = """
+            site nav widget ad tags_head date byline title_repeat caption widget2
+        """.split()  # noqa: SIM905
         style.header = [b for b in header_blocks if rng.random() < 0.5] + ["body"]
         rng.shuffle(style.header)
         style.header.remove("body")
-        footer_blocks = [
-            "credit",
-            "byline",
-            "source",
-            "tags",
-            "related",
-            "comment",
-            "promo",
-            "copyright",
-            "reactions",
-            "render",
-            "pagination",
-            "author_block",
-            "url",
-            "ad",
-            "nav",
-            "site",
-        ]
+        footer_blocks = """
+            credit byline source tags related comment promo copyright reactions render pagination
+            author_block url ad nav site
+        """.split()  # noqa: SIM905
         style.footer = [b for b in footer_blocks if rng.random() < 0.45]
         rng.shuffle(style.footer)
         return style
