@@ -177,7 +177,7 @@ def _shape(line: str) -> dict[str, float]:
     return f
 
 
-def _is_paragraph(line: str) -> bool:
+def is_paragraph(line: str) -> bool:
     """A line that is surely running text: long, with sentence punctuation and function words."""
     words = [w.casefold() for w in words_of(line)]
     return len(words) >= 12 and bool(_SENTENCE_END.search(line)) and sum(w in _FUNCTION for w in words) >= 2
@@ -193,8 +193,9 @@ def _title_overlap(line: str, title_words: set[str]) -> float:
 def page_features(lines: list[str]) -> list[dict[str, float]]:
     """Features of each non-empty line of a page (``lines`` already cleaned and non-empty), in order."""
     shapes = [_shape(line) for line in lines]
-    paragraphs = [i for i, line in enumerate(lines) if _is_paragraph(line)]
-    first, last = (paragraphs[0], paragraphs[-1]) if paragraphs else (len(lines), -1)
+    paragraphs = [i for i, line in enumerate(lines) if is_paragraph(line)]
+    # Without a paragraph (a title alone, a short text) every line counts as body: position says nothing.
+    first, last = (paragraphs[0], paragraphs[-1]) if paragraphs else (0, len(lines) - 1)
     title_line = next((line for line in lines if len(words_of(line)) >= 4), lines[0] if lines else "")
     title_words = {w.casefold() for w in words_of(title_line)} - _TITLE_STOP
     out = []
@@ -219,8 +220,11 @@ def page_features(lines: list[str]) -> list[dict[str, float]]:
         for side, j in (("prev", i - 1), ("next", i + 1)):
             if 0 <= j < len(lines):
                 other = shapes[j]
+                short = len(words_of(lines[j])) <= 3
                 for key in other:
-                    if key.startswith(("words", "ends_", "label_prefix", "date", "url", "initials_tail")):
+                    if key.startswith(("words", "ends_", "label_prefix", "date", "url", "initials_tail", "ui_")) or (
+                        short and key.startswith("first=")
+                    ):
                         f[f"{side}:{key}"] = 1
                 if j in paragraphs:
                     f[f"{side}:paragraph"] = 1

@@ -474,7 +474,7 @@ class Style:
             for key, items in vocab.items()
         }
         header_blocks = """
-            site nav widget ad tags_head date byline title_repeat caption widget2
+            site nav widget ad tags_head date byline title_repeat caption widget2 author_block
         """.split()  # noqa: SIM905
         style.header = [b for b in header_blocks if rng.random() < 0.5] + ["body"]
         rng.shuffle(style.header)
@@ -511,10 +511,6 @@ class PageMaker:
 
         title = self._sentence(rng).rstrip(".") if rng.random() < 0.5 else self._headline(rng)
         fill_title = title
-        lines: list[tuple[str, str]] = []
-        if rng.random() < 0.15:  # the scraper kept a widget line above the headline
-            lines.append((pick("WIDGETS"), "widget"))
-        lines.append((title, CONTENT))
 
         def block(name: str) -> list[tuple[str, str]]:
             if name == "site":
@@ -522,7 +518,12 @@ class PageMaker:
             if name == "nav":
                 pool = c["SECTIONS"] + c["NAV"]
                 items = rng.sample(pool, rng.randint(1, min(6, len(pool))))
-                numbered = rng.random() < 0.3
+                numbering = rng.random()
+                if numbering < 0.15:  # the numbers on lines of their own ("1." then the item)
+                    return [
+                        row for k, x in enumerate(items) for row in ((f"{k + 1}.", "navigation"), (x, "navigation"))
+                    ]
+                numbered = numbering < 0.35
                 return [(f"{k + 1}. {x}" if numbered else x, "navigation") for k, x in enumerate(items)]
             if name in ("widget", "widget2"):
                 return [(pick("WIDGETS"), "widget") for _ in range(rng.randint(1, 2))]
@@ -570,6 +571,9 @@ class PageMaker:
             if name == "render":
                 return [(rng.choice(c["RENDER"]).format(f=f"{rng.random():.4f}"), "widget")]
             if name == "pagination":
+                if rng.random() < 0.25:  # "Halaman:" with the page numbers on lines of their own
+                    head = rng.choice(["Halaman:", "Halaman", "Page:", "Hal."])
+                    return [(head, "pagination")] + [(str(k), "pagination") for k in range(1, rng.randint(3, 5))]
                 return [(pick("PAGINATION"), "pagination")]
             if name == "author_block":
                 label = rng.choice(c["AUTHOR_LABELS"])
@@ -581,6 +585,14 @@ class PageMaker:
                 return [(pick("SHORT_URLS"), "url")]
             raise ValueError(name)
 
+        lines: list[tuple[str, str]] = []
+        roll = rng.random()
+        if roll < 0.15:  # the scraper kept a widget line above the headline
+            lines.append((pick("WIDGETS"), "widget"))
+        elif roll < 0.4:  # ... or the site's whole header
+            for name in rng.sample(["site", "nav", "widget", "ad", "tags_head", "widget2"], rng.randint(2, 5)):
+                lines.extend(block(name))
+        lines.append((title, CONTENT))
         for name in style.header:
             lines.extend(block(name))
         lines.extend(self._body(rng, style, c, block, fill))
