@@ -12,7 +12,7 @@ import unicodedata
 
 TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _MONTHS = (
     "januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|"
     "january|february|march|may|june|july|august|october|december|"
@@ -121,7 +121,7 @@ def _shape(line: str) -> dict[str, float]:
     f[f"function{_bucket(function, (0, 1, 2, 4, 8))}"] = 1
     if n:
         f[f"function_share{_bucket(function / n, (0.05, 0.15, 0.3))}"] = 1
-    if _SENTENCE_END.search(line):
+    if SENTENCE_END.search(line):
         f["ends_sentence"] = 1
     elif line.endswith(":"):
         f["ends_colon"] = 1
@@ -180,7 +180,7 @@ def _shape(line: str) -> dict[str, float]:
 def is_paragraph(line: str) -> bool:
     """A line that is surely running text: long, with sentence punctuation and function words."""
     words = [w.casefold() for w in words_of(line)]
-    return len(words) >= 12 and bool(_SENTENCE_END.search(line)) and sum(w in _FUNCTION for w in words) >= 2
+    return len(words) >= 12 and bool(SENTENCE_END.search(line)) and sum(w in _FUNCTION for w in words) >= 2
 
 
 def _title_overlap(line: str, title_words: set[str]) -> float:

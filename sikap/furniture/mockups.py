@@ -38,6 +38,20 @@ OUTLET = """
 OUTLET2 = """
     Nusantara Kita Merdeka Pos Terkini Harian Online Satu Raya Utama 24 Indo News Aktual Media
 """.split()  # noqa: SIM905
+BRAND_FORMATS = [
+    "Harian {n}",
+    "Portal Berita {n}",
+    "Media {n}",
+    "{n} Online",
+    "Kantor Berita {n}",
+    "Grup {n}",
+    "Redaksi {n}",
+    "Koran {n}",
+    "Majalah {n}",
+    "{n} Digital",
+    "Jaringan {n}",
+    "Tabloid {n}",
+]
 TLD = [".com", ".id", ".co.id", ".net"]
 CITIES = """
     JAKARTA MOSKOW KYIV BRUSSEL ANKARA WASHINGTON LONDON BERLIN BEIJING SURABAYA PARIS WARSAWA
@@ -456,6 +470,7 @@ class Style:
     split: str
     seed: int
     site: str = ""
+    brand: str = ""  # the outlet's name as prose writes it ("Harian Kabar Nusantara")
     blank_between: bool = True
     header: list[str] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)
@@ -466,8 +481,10 @@ class Style:
         rng = random.Random(f"style-{split}-{seed}")
         vocab = {name: _part(items, split) for name, items in VOCABULARIES.items()}
         style = cls(split, seed)
-        name = rng.choice(vocab["OUTLET"]) + rng.choice(vocab["OUTLET2"])
+        first, second = rng.choice(vocab["OUTLET"]), rng.choice(vocab["OUTLET2"])
+        name = first + second
         style.site = name + rng.choice(vocab["TLD"]) if rng.random() < 0.6 else name
+        style.brand = rng.choice(vocab["BRAND_FORMATS"]).format(n=f"{first} {second}")
         style.blank_between = rng.random() < 0.6
         style.choices = {
             key: rng.sample(items, rng.randint(min(2, len(items)), max(min(4, len(items)), len(items) // 2)))
@@ -615,7 +632,7 @@ class PageMaker:
                 "name2": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 "name_upper": name.upper(),
                 "slug": f"{first}-{last}".lower(),
-                "site": site,
+                "site": style.brand if rng.random() < 0.3 else site,
                 "site_lower": site.lower() if "." in site else site.lower() + ".com",
                 "site_upper": site.upper(),
                 "agency": rng.choice(PHOTO_AGENCIES),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sikap.furniture.features import clean_line, duplicate_key, is_paragraph, page_features
+from sikap.furniture.features import SENTENCE_END, clean_line, duplicate_key, page_features, words_of
 from sikap.furniture.mockups import CONTENT, make_pages
 from sikap.furniture.rules import furniture_reason
 
@@ -91,7 +91,7 @@ def classify_lines(lines: list[str], detector: "Detector | None" = None) -> list
     out: list[str | None] = [None] * len(lines)
     # A page without running text is no scraped page (a title alone, a few short sentences): only the
     # duplicate and fixed-pattern rules apply there, since every cue of position would mislead the model.
-    use_model = any(is_paragraph(text) for text in texts)
+    use_model = any(len(words_of(text)) >= 8 and SENTENCE_END.search(text) for text in texts)
     for i, text, features, is_dup in zip(kept, texts, page_features(texts), duplicates(texts), strict=True):
         out[i] = DUPLICATE if is_dup else furniture_reason(text) or (detector.kind(features) if use_model else None)
     return out
