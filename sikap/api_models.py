@@ -2,7 +2,16 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sikap.schema import SentenceResult
 
@@ -40,31 +49,42 @@ class Article(BaseModel):
 
     id: StrictStr | None = Field(default=None, max_length=200, description="Caller's article id.")
     title: StrictStr | None = Field(default=None, max_length=2_000, description="Headline; analyzed as a sentence.")
-    text: Annotated[StrictStr, Field(max_length=MAX_ARTICLE_CHARS), AfterValidator(_not_blank)] | None = Field(
-        default=None, description="Article body; paragraphs on separate lines. Give either text or html."
-    )
     html: Annotated[StrictStr, Field(max_length=MAX_HTML_CHARS), AfterValidator(_not_blank)] | None = Field(
         default=None,
-        description="The saved page instead of text: its main text, title and date are extracted (trafilatura).",
+        description="The saved page instead of text: its main text and title are extracted (trafilatura).",
     )
     url: StrictStr | None = Field(default=None, max_length=2_000, description="Page address; helps HTML extraction.")
+    text: Annotated[StrictStr, Field(max_length=MAX_ARTICLE_CHARS), AfterValidator(_not_blank)] | None = Field(
+        default=None,
+        validate_default=True,
+        description="Article body; paragraphs on separate lines. Give either text or html.",
+    )
 
-    @model_validator(mode="after")
-    def _text_from_html(self) -> "Article":
-        """Exactly one of text and html; html becomes text (and the title, when none is given)."""
+    @model_validator(mode="before")
+    @classmethod
+    def _text_from_html(cls, data: object) -> object:
+        """An article given as ``html`` (and no text) gets the page's main text, and its title when none is given."""
         from sikap.html_input import ExtractionError, extract
 
-        if (self.text is None) == (self.html is None):
-            raise ValueError("give either 'text' or 'html' (exactly one)")
-        if self.html is not None:
-            try:
-                page = extract(self.html, self.url)
-            except ExtractionError as exc:
-                raise ValueError(f"html: {exc}") from None
-            self.text = page.text[:MAX_ARTICLE_CHARS]
-            self.title = self.title or page.title
-            self.html = None
-        return self
+        if not isinstance(data, dict) or data.get("text") is not None:
+            return data
+        html, url = data.get("html"), data.get("url")
+        if not isinstance(html, str) or not html.strip() or len(html) > MAX_HTML_CHARS:
+            return data  # the field validators name the problem
+        try:
+            page = extract(html, url if isinstance(url, str) else None)
+        except ExtractionError as exc:
+            raise ValueError(f"html: {exc}") from None
+        return {**data, "text": page.text[:MAX_ARTICLE_CHARS], "title": data.get("title") or page.title, "html": None}
+
+    @field_validator("text", mode="after")
+    @classmethod
+    def _text_or_html(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("html") is None:
+            raise ValueError("give either 'text' or 'html'")
+        if value is not None and info.data.get("html") is not None:
+            raise ValueError("give either 'text' or 'html', not both")
+        return value
 
 
 SentenceList = Annotated[

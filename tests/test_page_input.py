@@ -190,10 +190,11 @@ def test_scoring_sets_aside_repeated_lines_and_summarizes_reasons(tmp_path: Path
 def test_api_article_takes_html_or_text() -> None:
     article = ApiArticle(html=page_html("Rusia Tolak Tuduhan NATO"), url="https://contoh.id/a")
     assert article.title == "Rusia Tolak Tuduhan NATO" and PARAGRAPHS[1] in article.text
-    for bad, message in (
-        ({}, "exactly one"),
-        ({"text": "Isi.", "html": "<p>Isi.</p>"}, "exactly one"),
-        ({"html": "<html></html>"}, "no article text"),
+    for bad, message, where in (
+        ({}, "give either 'text' or 'html'", ("text",)),
+        ({"text": "Isi.", "html": "<p>Isi.</p>"}, "not both", ("text",)),
+        ({"html": "<html></html>"}, "no article text", ()),
     ):
-        with pytest.raises(ValidationError, match=message):
+        with pytest.raises(ValidationError, match=message) as error:
             ApiArticle(**bad)
+        assert error.value.errors()[0]["loc"] == where
