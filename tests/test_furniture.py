@@ -42,7 +42,7 @@ def test_shipped_detector_equals_a_rebuild_from_the_same_seed() -> None:
 
 
 def test_detector_keeps_content_and_finds_furniture_on_heldout_styles() -> None:
-    pages = make_pages("heldout", 40)
+    pages = make_pages("heldout", 200)
     content = kept = furniture = found = 0
     for page in pages:
         kinds = classify_lines([text for text, _ in page])

@@ -697,13 +697,13 @@ class PageMaker:
             roll = rng.random()
             if roll < 0.05:
                 out.append((rng.choice(SUBHEADS), CONTENT))
-            elif roll < 0.08:
+            elif roll < 0.07:
                 out.append((rng.choice(QUESTIONS), CONTENT))
-            elif roll < 0.11:
+            elif roll < 0.09:
                 out.append((rng.choice(SHORT_QUOTES), CONTENT))
-            elif roll < 0.13:
+            elif roll < 0.17:
                 out.append((self._headline(rng), CONTENT))
-            elif roll < 0.15:
+            elif roll < 0.19:
                 quote = self._sentence(rng).rstrip(".")
                 out.append((f'"{quote}," kata {rng.choice(PERSONS).split()[-1]}.', CONTENT))
             if p == paragraphs - 1 and rng.random() < 0.3:

@@ -29,7 +29,7 @@ TRAIN_STYLES = 40
 SEED = 0
 MIN_COUNT = 3
 DECIMALS = 4
-CONTENT_KEPT = 0.998  # the validation content recall the threshold is set for
+CONTENT_KEPT = 0.999  # the validation content recall the threshold is set for
 DUPLICATE = "duplicate"
 
 
