@@ -162,7 +162,8 @@ def test_sketch_finds_boilerplate_of_an_outlet_but_not_rare_lines() -> None:
 
 
 def test_scoring_sets_aside_repeated_lines_and_summarizes_reasons(tmp_path: Path) -> None:
-    footer = "Dapatkan kabar terbaru dengan mengikuti saluran kami di Telegram."
+    # A sentence the line classifier keeps: only its repetition across the outlet's articles gives it away.
+    footer = "Tulisan ini merupakan bagian dari liputan khusus kami tentang perang di Eropa timur."
     records = tmp_path / "in.jsonl"
     lines = []
     for i in range(6):
@@ -176,10 +177,12 @@ def test_scoring_sets_aside_repeated_lines_and_summarizes_reasons(tmp_path: Path
 
     stats = run_scoring([str(records)], paths, TARGETS, process, False, False, Console(quiet=True), 100, False)
     assert stats.articles == 6
+    assert sum(stats.skip_reasons.values()) == stats.skipped_segments
+    assert stats.skip_reasons["repeated"] == 6
     rows = [json.loads(line) for line in paths.sentences.read_text(encoding="utf-8").splitlines()]
     footer_rows = [r for r in rows if r["text"] == footer]
     assert len(footer_rows) == 6 and all(r["skipped"] for r in footer_rows)
-    assert all(r["reason"] in ("repeated", "promo") for r in footer_rows)
+    assert all(r["reason"] == "repeated" for r in footer_rows)
     kept = [r for r in rows if not r["skipped"]]
     assert any("Paragraf 3" in r["text"] for r in kept)
     summaries = [json.loads(line) for line in paths.summary.read_text(encoding="utf-8").splitlines()]

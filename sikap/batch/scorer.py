@@ -11,6 +11,7 @@ output only then.
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ class ScoreStats:
     articles: int = 0
     sentences: int = 0
     skipped_segments: int = 0
+    skip_reasons: Counter = field(default_factory=Counter)
     resumed: int = 0
     bad: list[BadRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -259,6 +261,7 @@ def run_scoring(
                 stats.articles += 1
                 stats.sentences += summary["sentences"]
                 stats.skipped_segments += summary["skipped"]
+                stats.skip_reasons.update(summary.get("skipped_reasons") or {})
                 bar.update(1)
             elapsed = time.perf_counter() - started
             bar.set_postfix(sent_per_s=f"{stats.sentences / elapsed:.0f}", art_per_s=f"{stats.articles / elapsed:.1f}")

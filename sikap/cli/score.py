@@ -56,6 +56,9 @@ def score(
         f"{stats.resumed} already done, {len(stats.bad)} malformed record(s) skipped",
         highlight=False,
     )
+    if stats.skipped_segments:
+        reasons = ", ".join(f"{r} {n}" for r, n in stats.skip_reasons.most_common())
+        console.print(f"set aside {stats.skipped_segments} segment(s) as page furniture: {reasons}", highlight=False)
     for record in stats.bad[:20]:
         console.print(f"  skipped {record}", highlight=False, soft_wrap=True)
     console.print(f"wrote {paths.sentences} and {paths.summary}", highlight=False)
