@@ -17,10 +17,13 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from sikap.errors import InputError
+from sikap.furniture.features import clean_line
 from sikap.furniture.model import classify_lines
+from sikap.furniture.rules import furniture_reason
 
 
 def read_annotations(path: Path) -> dict[tuple[str, int], tuple[str, str]]:
@@ -38,7 +41,16 @@ def read_annotations(path: Path) -> dict[tuple[str, int], tuple[str, str]]:
     return out
 
 
-def evaluate(pages_dir: Path, annotations: dict[tuple[str, int], tuple[str, str]]) -> dict:
+def rules_only(lines: list[str]) -> list[str | None]:
+    """The fixed patterns alone (what segmentation did before the classifier), for comparison."""
+    return [furniture_reason(clean_line(line)) if clean_line(line) else None for line in lines]
+
+
+def evaluate(
+    pages_dir: Path,
+    annotations: dict[tuple[str, int], tuple[str, str]],
+    classify: Callable[[list[str]], list[str | None]] = classify_lines,
+) -> dict:
     """Counts per kind: furniture found/total, content lines given each predicted kind, content kept."""
     files = sorted(pages_dir.glob("*.txt"))
     if not files:
@@ -48,7 +60,7 @@ def evaluate(pages_dir: Path, annotations: dict[tuple[str, int], tuple[str, str]
     started = time.perf_counter()
     for file in files:
         lines = file.read_text(encoding="utf-8-sig").split("\n")
-        kinds = classify_lines(lines)
+        kinds = classify(lines)
         for number, (line, kind) in enumerate(zip(lines, kinds, strict=True), 1):
             if not line.strip():
                 continue
@@ -114,11 +126,19 @@ def main() -> None:
     try:
         if not annotations_path.is_file():
             raise InputError(f"{annotations_path}: no annotation file")
-        result = evaluate(args.pages, read_annotations(annotations_path))
+        annotations = read_annotations(annotations_path)
+        result = evaluate(args.pages, annotations)
+        baseline = evaluate(args.pages, annotations, rules_only)
     except InputError as exc:
         sys.exit(f"error: {exc}")
     print(cpu_line())
     print(report(result, args.pages.name or str(args.pages)))
+    found, total = sum(baseline["found"].values()), sum(baseline["total"].values())
+    print(
+        f"fixed patterns alone (before the classifier): furniture recall {found}/{total} = "
+        f"{found / max(total, 1):.4f}, content kept {baseline['kept']}/{baseline['content']} = "
+        f"{baseline['kept'] / max(baseline['content'], 1):.4f}"
+    )
 
 
 if __name__ == "__main__":
