@@ -140,3 +140,12 @@ def test_benchmark_names_a_bad_annotation_row(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "bad.tsv:2" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("title", ["Harga Gandum Naik", "Warga Kyiv Bertahan", "Sekjen NATO ke Ankara"])
+def test_a_short_headline_the_body_repeats_is_kept_once(title: str) -> None:
+    body = [
+        "Pemerintah Rusia menolak tuduhan NATO bahwa peretas yang didukung negara menyerang jaringan listrik.",
+        "Juru bicara Kremlin mengatakan tuduhan itu tidak berdasar dan hanya memperburuk hubungan kedua pihak.",
+    ]
+    assert classify_lines([title, title, *body]) == [None, "duplicate", None, None]

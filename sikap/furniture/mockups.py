@@ -391,6 +391,37 @@ SHORT_URLS = [
     "https://s.id/{code}",
     "{site_lower}/read/{code}",
 ]
+# Short headlines: actor, bare verb, object ("Erdogan Temui Putin"), in title case.
+ACTORS = """
+    Rusia NATO Ukraina Erdogan Putin Zelensky Kremlin Jerman Turki Indonesia Polandia Biden Macron Scholz PBB
+    Lavrov Stoltenberg Finlandia Swedia Moskow Kyiv Washington Beijing Jokowi
+""".split()  # noqa: SIM905
+BARE_VERBS = """
+    Tolak Kecam Dukung Temui Serang Ancam Sambut Perkuat Kirim Minta Bahas Tuding Bantah Desak Tunda Sepakati
+    Batalkan Umumkan Tambah Pangkas Siapkan Bidik Tawarkan Akui
+""".split()  # noqa: SIM905
+OBJECTS = [
+    "Tuduhan Barat",
+    "Sanksi Baru",
+    "Bantuan Militer",
+    "Sayap Timur",
+    "Perundingan Damai",
+    "Harga Gandum",
+    "Kyiv",
+    "Ankara",
+    "Gencatan Senjata",
+    "Rudal Jarak Jauh",
+    "Jet Tempur",
+    "Pasokan Gas",
+    "NATO",
+    "Rusia",
+    "Ukraina",
+    "Pertemuan Darurat",
+    "Latihan Militer",
+    "Tawaran Damai",
+    "Embargo Minyak",
+    "Keanggotaan NATO",
+]
 SUBHEADS = [
     "Respons Moskow",
     "Sikap NATO",
@@ -526,7 +557,10 @@ class PageMaker:
         def pick(key: str) -> str:
             return rng.choice(c[key]).format(**fill())
 
-        title = self._sentence(rng).rstrip(".") if rng.random() < 0.5 else self._headline(rng)
+        roll = rng.random()
+        title = (
+            self._sentence(rng).rstrip(".") if roll < 0.4 else self._headline(rng) if roll < 0.75 else self._short(rng)
+        )
         fill_title = title
 
         def block(name: str) -> list[tuple[str, str]]:
@@ -659,6 +693,11 @@ class PageMaker:
                 self._used.add(text)
                 return text
 
+    def _short(self, rng: random.Random) -> str:
+        """A short headline: 'Actor Verb Object'."""
+        actor = rng.choice(ACTORS)
+        return f"{actor} {rng.choice(BARE_VERBS)} {rng.choice([o for o in OBJECTS if o != actor])}"
+
     def _headline(self, rng: random.Random) -> str:
         """A headline-like line: a short sentence without the final stop, often in title case."""
         for _ in range(20):
@@ -701,8 +740,10 @@ class PageMaker:
                 out.append((rng.choice(QUESTIONS), CONTENT))
             elif roll < 0.09:
                 out.append((rng.choice(SHORT_QUOTES), CONTENT))
-            elif roll < 0.17:
+            elif roll < 0.15:
                 out.append((self._headline(rng), CONTENT))
+            elif roll < 0.17:
+                out.append((self._short(rng), CONTENT))
             elif roll < 0.19:
                 quote = self._sentence(rng).rstrip(".")
                 out.append((f'"{quote}," kata {rng.choice(PERSONS).split()[-1]}.', CONTENT))

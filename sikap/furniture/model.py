@@ -53,11 +53,11 @@ class Detector:
         total = sum(exps)
         return [e / total for e in exps]
 
-    def kind(self, features: dict[str, float]) -> str | None:
-        """The furniture kind of a line, or ``None`` for content."""
+    def kind(self, features: dict[str, float], threshold: float | None = None) -> str | None:
+        """The furniture kind of a line, or ``None`` for content (``threshold`` overrides the detector's)."""
         probs = self.probabilities(features)
         content = self.classes.index(CONTENT)
-        if probs[content] >= self.threshold:
+        if probs[content] >= (self.threshold if threshold is None else threshold):
             return None
         return max((p, c) for c, p in zip(self.classes, probs, strict=True) if c != CONTENT)[1]
 
@@ -69,6 +69,18 @@ class Detector:
     def from_json(cls, text: str) -> "Detector":
         body = json.loads(text)
         return cls(tuple(body["classes"]), body["weights"], body["threshold"])
+
+
+def repeated_later(lines: list[str]) -> list[bool]:
+    """Whether each line is the first of several copies in the page (a headline the body repeats)."""
+    keys = [duplicate_key(line) for line in lines]
+    counts = Counter(keys)
+    seen: set[str] = set()
+    out = []
+    for key in keys:
+        out.append(len(key.split()) >= 3 and counts[key] > 1 and key not in seen)
+        seen.add(key)
+    return out
 
 
 def duplicates(lines: list[str]) -> list[bool]:
@@ -92,8 +104,16 @@ def classify_lines(lines: list[str], detector: "Detector | None" = None) -> list
     # A page without running text is no scraped page (a title alone, a few short sentences): only the
     # duplicate and fixed-pattern rules apply there, since every cue of position would mislead the model.
     use_model = any(len(words_of(text)) >= 8 and SENTENCE_END.search(text) for text in texts)
-    for i, text, features, is_dup in zip(kept, texts, page_features(texts), duplicates(texts), strict=True):
-        out[i] = DUPLICATE if is_dup else furniture_reason(text) or (detector.kind(features) if use_model else None)
+    # The first copy of a line the page repeats is most often its headline: the model must be ten times surer.
+    first_copies = repeated_later(texts)
+    rows = zip(kept, texts, page_features(texts), duplicates(texts), first_copies, strict=True)
+    for i, text, features, is_dup, first_copy in rows:
+        if is_dup:
+            out[i] = DUPLICATE
+        elif reason := furniture_reason(text):
+            out[i] = reason
+        elif use_model:
+            out[i] = detector.kind(features, detector.threshold / 10 if first_copy else None)
     return out
 
 
