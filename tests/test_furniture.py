@@ -106,6 +106,7 @@ def test_tags_are_blanked_without_moving_offsets() -> None:
     seg = segment_text(text)[0]
     assert (seg.start, seg.end) == (0, len(text))
     assert "<b>" not in seg.text
+    assert blank_tags("a <a\nhref='x'>b</a>").count("\n") == 1  # lines stay where they were
 
 
 def test_credit_tail_is_split_from_the_last_sentence() -> None:

@@ -76,7 +76,7 @@ def clean_line(line: str) -> str:
 
 def blank_tags(text: str) -> str:
     """``text`` with every HTML tag replaced by as many spaces, so character offsets still hold."""
-    return TAG.sub(lambda m: " " * len(m.group()), text)
+    return TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)  # a tag across lines keeps its newlines
 
 
 def words_of(line: str) -> list[str]:
