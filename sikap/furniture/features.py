@@ -27,6 +27,7 @@ _DAY = re.compile(
     re.I,
 )
 _URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|id|co\.id|net|org|news|tv)(?:/\S*)?\b", re.I)
+_CAMEL = re.compile(r"^[A-Za-z]+[a-z][A-Z][A-Za-z]*$")
 _HANDLE = re.compile(r"(?<!\w)@\w{2,}")
 _INITIALS_TAIL = re.compile(r"[(\[]\s*[a-z]{1,5}(?:\s*/\s*[\w.]{1,20})*\s*[)\]]\s*$", re.I)
 _LABEL = re.compile(r"^([^\W\d_][\w&.]*(?:\s+[^\W\d_][\w&.]*){0,2})\s*[:|]\s*")
@@ -155,6 +156,8 @@ def _shape(line: str) -> dict[str, float]:
     ):
         if pattern.search(line):
             f[name] = 1
+    if any(_CAMEL.search(w) for w in words):
+        f["camel_word"] = 1  # brand-like: "KabarNusantara", "detikNews"
     if "©" in line:
         f["copyright_sign"] = 1
     for sep in ("|", "/", "•", "×", "»"):
