@@ -114,7 +114,7 @@ WIDGETS = [
     "Tampilkan semua",
     "00:00",
 ]
-RENDER = ["read/ rendering in {f} seconds", "Page generated in {f} seconds", "rendered in {f}s", "Waktu muat {f} detik"]
+RENDER = ["render time: {f} s", "Page generated in {f} seconds", "rendered in {f}s", "Waktu muat {f} detik"]
 REACTIONS = ["Happy", "Sad", "Marah", "Senang", "Terinspirasi", "Terkejut", "Takut", "Lucu", "Bangga", "Kesal", "Wow"]
 REACTION_PROMPTS = ["Bagaimana reaksi Anda?", "Apa reaksi Anda?", "Reaksi", "Bagaimana perasaanmu membaca berita ini?"]
 AD_LINES = [
@@ -182,7 +182,7 @@ BYLINES = [
     "{name} - detikNews",
     "Oleh {name}",
     "Tim Redaksi",
-    "LAPORAN: <a href='https://{site_lower}/about/{slug}'>{name_upper}</a>",
+    "LAPORAN: <a href='https://{site_lower}/penulis/{slug}'>{name_upper}</a>",
     "Reporter {name}",
     "Editor {name}",
     "By {name}",
@@ -221,7 +221,7 @@ CAPTIONS = [
 ]
 PERSONS = [
     "Presiden Vladimir Putin",
-    "Menteri Luar Negeri Turki Mevlut Cavusoglu",
+    "Menlu Turki Hakan Fidan",
     "Sekjen NATO Mark Rutte",
     "Presiden Volodymyr Zelensky",
     "Menlu Rusia Sergei Lavrov",
@@ -249,8 +249,8 @@ TOPICS = [
 RELATED_HEADERS = [
     "BACA JUGA: {headline}",
     "Baca Juga: {headline}",
-    "Baca Berita Terkait Lainnya",
-    "ARTIKEL LAINNYA",
+    "Baca Berita Lain yang Terkait",
+    "ARTIKEL LAIN",
     "Artikel Pilihan",
     "Terkait",
     "Berita Terkait",
@@ -343,8 +343,8 @@ COMMENTS = [
     "Diskusi",
 ]
 PROMOS = [
-    "Temukan berita-berita hangat terpercaya dari {site} di Google News.",
-    "Untuk mengikuti silakan klik tanda bintang.",
+    "Simak kabar pilihan lainnya dari {site} lewat Google News.",
+    "Klik ikon bintang agar kanal kami muncul di beranda Anda.",
     "Ikuti kami di WhatsApp Channel",
     "Berlangganan newsletter {site}",
     "Dapatkan update berita pilihan setiap hari.",
@@ -359,6 +359,14 @@ PROMOS = [
     "Klik di sini untuk berlangganan",
     "Langganan Premium",
     "Unduh aplikasi kami",
+    "Ikuti {site} di Google News untuk kabar terkini.",
+    "Jangan lupa ikuti akun media sosial kami.",
+    "Silakan klik tombol ikuti agar tidak ketinggalan kabar terbaru.",
+    "Pantau terus perkembangan berita ini hanya di {site}.",
+    "Dukung jurnalisme berkualitas dengan berlangganan {site}.",
+    "Kirim tulisan Anda ke redaksi melalui surel kami.",
+    "Baca berita pilihan tanpa gangguan di aplikasi {site}.",
+    "Aktifkan notifikasi agar tidak ketinggalan berita penting.",
 ]
 COPYRIGHTS = [
     "Copyright © {y} {site}",
