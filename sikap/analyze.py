@@ -5,15 +5,18 @@ from collections.abc import Callable
 
 from sikap.context_mentions import ContextMentionDetector
 from sikap.schema import SENTIMENTS, STANCES
-from sikap.segment import segment_text
+from sikap.segment import segment_article
 from sikap.targets import Mention
 
 
-def article_segments(title: str | None, text: str) -> list[dict]:
-    """Sentences and skipped furniture of an article, title first; ``field`` says which string offsets index."""
+def article_segments(title: str | None, text: str, repeated: frozenset[int] = frozenset()) -> list[dict]:
+    """Sentences and skipped furniture of an article, title first; ``field`` says which string offsets index.
+
+    ``repeated``: body line indices that are corpus boilerplate (see :mod:`sikap.batch.boilerplate`).
+    """
     rows = []
-    for field, content in (("title", title or ""), ("text", text)):
-        for seg in segment_text(content):
+    for field, segments in zip(("title", "text"), segment_article(title, text, repeated), strict=True):
+        for seg in segments:
             rows.append(
                 {
                     "index": len(rows),
@@ -51,9 +54,11 @@ def summarize(sentences: list[dict], target_names: list[str]) -> dict:
     sentiment = Counter({label: 0 for label in SENTIMENTS})
     sentiment.update(s["sentiment"]["label"] for s in classified)
     total = len(classified)
+    reasons = Counter(s["reason"] or "other" for s in sentences if s["skipped"])
     return {
         "sentences": total,
         "skipped": len(sentences) - total,
+        "skipped_reasons": dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
         "targets": targets,
         "sentiment": {
             "counts": dict(sentiment),

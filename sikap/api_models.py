@@ -2,7 +2,16 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sikap.schema import SentenceResult
 
@@ -10,6 +19,7 @@ MAX_SENTENCES = 256
 MAX_SENTENCE_CHARS = 5_000
 MAX_ARTICLES = 50
 MAX_ARTICLE_CHARS = 200_000
+MAX_HTML_CHARS = 2_000_000
 
 EXAMPLE_SENTENCES = [
     "Jerman mengumumkan paket bantuan pertahanan udara baru untuk Kyiv.",
@@ -39,9 +49,42 @@ class Article(BaseModel):
 
     id: StrictStr | None = Field(default=None, max_length=200, description="Caller's article id.")
     title: StrictStr | None = Field(default=None, max_length=2_000, description="Headline; analyzed as a sentence.")
-    text: Annotated[StrictStr, Field(max_length=MAX_ARTICLE_CHARS), AfterValidator(_not_blank)] = Field(
-        description="Article body; paragraphs on separate lines."
+    html: Annotated[StrictStr, Field(max_length=MAX_HTML_CHARS), AfterValidator(_not_blank)] | None = Field(
+        default=None,
+        description="The saved page instead of text: its main text and title are extracted (trafilatura).",
     )
+    url: StrictStr | None = Field(default=None, max_length=2_000, description="Page address; helps HTML extraction.")
+    text: Annotated[StrictStr, Field(max_length=MAX_ARTICLE_CHARS), AfterValidator(_not_blank)] | None = Field(
+        default=None,
+        validate_default=True,
+        description="Article body; paragraphs on separate lines. Give either text or html.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_from_html(cls, data: object) -> object:
+        """An article given as ``html`` (and no text) gets the page's main text, and its title when none is given."""
+        from sikap.html_input import ExtractionError, extract
+
+        if not isinstance(data, dict) or data.get("text") is not None:
+            return data
+        html, url = data.get("html"), data.get("url")
+        if not isinstance(html, str) or not html.strip() or len(html) > MAX_HTML_CHARS:
+            return data  # the field validators name the problem
+        try:
+            page = extract(html, url if isinstance(url, str) else None)
+        except ExtractionError as exc:
+            raise ValueError(f"html: {exc}") from None
+        return {**data, "text": page.text[:MAX_ARTICLE_CHARS], "title": data.get("title") or page.title, "html": None}
+
+    @field_validator("text", mode="after")
+    @classmethod
+    def _text_or_html(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("html") is None:
+            raise ValueError("give either 'text' or 'html'")
+        if value is not None and info.data.get("html") is not None:
+            raise ValueError("give either 'text' or 'html', not both")
+        return value
 
 
 SentenceList = Annotated[
@@ -84,6 +127,9 @@ class SentimentSummary(BaseModel):
 class ArticleSummary(BaseModel):
     sentences: int = Field(description="Sentences classified.")
     skipped: int = Field(description="Segments skipped as page furniture.")
+    skipped_reasons: dict[str, int] = Field(
+        default_factory=dict, description="Skipped segments per reason (navigation, caption, repeated, ...)."
+    )
     targets: dict[str, TargetSummary]
     sentiment: SentimentSummary
 

@@ -2,12 +2,21 @@
 
 Every character range of the input that holds text ends up in exactly one
 :class:`Segment`: either a sentence to classify or a skipped piece of page
-furniture (byline, date, "BACA JUGA" link, photo credit, copyright, share or ad
-line, "loading...") with the reason it was skipped.
+furniture with the reason it was skipped: the kind the line classifier of
+:mod:`sikap.furniture` gives it (navigation, caption, byline, date, widget, ad,
+related-link, tags, ...), a high-precision pattern below, a leading dateline or a
+trailing credit such as "(ant/rin)". HTML tags left in the text are blanked out
+(offsets still index the original string).
 """
 
 import re
 from dataclasses import dataclass
+
+from sikap.furniture.features import blank_tags
+from sikap.furniture.model import classify_lines
+from sikap.furniture.rules import FURNITURE, furniture_reason
+
+__all__ = ["FURNITURE", "Segment", "furniture_reason", "segment_article", "segment_text", "split_sentences"]
 
 # Abbreviations after which a period does not end a sentence (compared lowercased, without the dot).
 ABBREVIATIONS = frozenset(
@@ -25,40 +34,8 @@ _DATELINE = re.compile(
     r"(?:\((?:ANTARA|Antara|AFP|Reuters|AP|[A-Z][A-Za-z]{1,12})\)|[A-Z][A-Za-z]*\.(?:com|id|co\.id))?\s*[-–—]+\s+"
 )
 _DATELINE_CAPS = re.compile(r"^[A-Z]{3,}")
-
-_MONTHS = (
-    r"(?:januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember"
-    r"|jan|feb|mar|apr|jun|jul|agu|agt|sep|okt|nov|des)"
-)
-_DAYS = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu)"
-
-# (reason, pattern) — a line that matches is page furniture. Order matters only for the reason shown.
-FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("related-link", re.compile(r"^\W*(baca\s+juga|simak\s+juga|lihat\s+juga|tonton\s+juga|berita\s+terkait)\b", re.I)),
-    ("loading", re.compile(r"^\W*(loading|memuat)\s*\.{0,3}\W*$", re.I)),
-    ("copyright", re.compile(r"(^\W*(copyright|hak\s+cipta)\b|©)", re.I)),
-    ("photo-credit", re.compile(r"^\W*(foto|photo|ilustrasi|sumber\s+foto|dok(umentasi)?|gambar|video)\s*[:/]", re.I)),
-    ("byline", re.compile(r"^\W*(oleh|penulis|reporter|pewarta|editor|penyunting|redaktur|kontributor)\s*:", re.I)),
-    ("byline", re.compile(r"^\(\s*[a-z]{2,5}(\s*/\s*[a-z]{2,5})*\s*\)$", re.I)),
-    (
-        "date",
-        re.compile(
-            rf"^\W*(({_DAYS}),?\s+)?\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(\s*[,|-]?\s*\d{{1,2}}[:.]\d{{2}}(\s*(wib|wita|wit))?)?\W*$",
-            re.I,
-        ),
-    ),
-    ("date", re.compile(r"^\W*(diperbarui|dipublikasikan|diterbitkan|updated|published)\b.{0,60}$", re.I)),
-    ("date", re.compile(r"^\W*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(\s+\d{1,2}[:.]\d{2}(\s*(wib|wita|wit))?)?\W*$", re.I)),
-    (
-        "share-or-ad",
-        re.compile(
-            r"^\W*(bagikan|share|advertisement|iklan|scroll\s+to\s+continue|gulir\s+untuk|ikuti\s+(kami|berita)"
-            r"|follow\s+us|dapatkan\s+(update|berita)|klik\s+di\s?sini|download\s+aplikasi|unduh\s+aplikasi)\b",
-            re.I,
-        ),
-    ),
-    ("share-or-ad", re.compile(r"^\W*((facebook|twitter|whatsapp|telegram|linkedin|line|email|x)\W*){2,}$", re.I)),
-    ("tags", re.compile(r"^\W*(tags?|topik|kata\s+kunci)\s*:", re.I)),
+_CREDIT_TAIL = re.compile(
+    r"[.!?\"”]\s*((?:\(\s*[a-z*]{1,5}(?:\s*/\s*[\w.]{1,20}){0,3}\s*\)|\[\s*[a-z]{1,5}(?:\s*/\s*[\w.]{1,20}){0,3}\s*\])\s*)$"
 )
 
 
@@ -71,15 +48,6 @@ class Segment:
     text: str
     skipped: bool = False
     reason: str | None = None
-
-
-def furniture_reason(line: str) -> str | None:
-    """The kind of page furniture ``line`` is, or ``None`` if it is content."""
-    stripped = line.strip()
-    for reason, pattern in FURNITURE:
-        if pattern.search(stripped):
-            return reason
-    return None
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -132,26 +100,62 @@ def _split_dateline(line: str, offset: int) -> tuple[list[Segment], str, int]:
     )
 
 
-def segment_text(text: str) -> list[Segment]:
+def _split_credit_tail(line: str, offset: int) -> tuple[str, list[Segment]]:
+    """Separate a trailing credit ("... kata dia. (ant/rin)", "[ah/ft]") from the last sentence of a paragraph."""
+    match = _CREDIT_TAIL.search(line)
+    if not match:
+        return line, []
+    start = match.start(1)
+    tail = line[start:].rstrip()
+    return line[:start], [Segment(offset + start, offset + start + len(tail), tail, True, "byline")]
+
+
+def _lines(text: str) -> list[re.Match[str]]:
+    return list(re.finditer(r"[^\n]+", text))
+
+
+def segment_text(text: str, kinds: list[str | None] | None = None) -> list[Segment]:
     """Segment an article body (or a title) into sentences and skipped furniture, in order.
 
     Paragraphs are lines; a line without final punctuation (a headline, a subheading)
-    is one sentence.
+    is one sentence. ``kinds`` gives the furniture kind of each line (see
+    :func:`segment_article`); by default the lines of ``text`` are classified as one page.
 
     >>> [s.text for s in segment_text("Dr. Andi tiba pukul 10.30. Ia bertemu Lavrov.")]
     ['Dr. Andi tiba pukul 10.30.', 'Ia bertemu Lavrov.']
     """
+    text = blank_tags(text)
+    matches = _lines(text)
+    if kinds is None:
+        kinds = classify_lines([m.group() for m in matches])
     segments: list[Segment] = []
-    for line_match in re.finditer(r"[^\n]+", text):
+    for line_match, kind in zip(matches, kinds, strict=True):
         line, offset = line_match.group(), line_match.start()
         if not line.strip():
             continue
-        reason = furniture_reason(line)
-        if reason:
+        if reason := kind:
             lead = len(line) - len(line.lstrip())
             segments.append(Segment(offset + lead, offset + lead + len(line.strip()), line.strip(), True, reason))
             continue
         dateline, line, offset = _split_dateline(line, offset)
         segments.extend(dateline)
+        line, tail = _split_credit_tail(line, offset)
         segments.extend(split_sentences(line, offset))
+        segments.extend(tail)
     return segments
+
+
+def segment_article(
+    title: str | None, text: str, repeated: frozenset[int] = frozenset()
+) -> tuple[list[Segment], list[Segment]]:
+    """Segments of a title and a body, their lines classified together as one page (title first).
+
+    ``repeated``: indices of body lines (as :func:`segment_text` counts them) that repeat across
+    the outlet's articles; those the classifier keeps become furniture with the reason ``repeated``.
+    """
+    title = title or ""
+    title_lines, text_lines = _lines(blank_tags(title)), _lines(blank_tags(text))
+    kinds = classify_lines([m.group() for m in title_lines + text_lines])
+    body = kinds[len(title_lines) :]
+    body = [kind or ("repeated" if i in repeated else None) for i, kind in enumerate(body)]
+    return segment_text(title, kinds[: len(title_lines)]), segment_text(text, body)

@@ -17,7 +17,8 @@ from sikap.reporting.aggregate import TopK
 
 runner = CliRunner()
 TARGETS = ("NATO", "Russia", "Ukraine")
-INJECTED = "Rusia <script>alert(1)</script> menyerang Kyiv & sekitarnya."
+# Whole HTML tags are stripped at segmentation (sikap.furniture.features.blank_tags); a broken one reaches the report.
+INJECTED = "Rusia <script src=x menyerang Kyiv & sekitarnya."
 REPEATED = "Kremlin menuding NATO memperluas kehadiran militernya di dekat perbatasan Rusia"
 
 ARTICLES = [
@@ -184,7 +185,7 @@ def test_net_stance_per_outlet_and_month_match_an_independent_count(jsonl_report
 def test_html_is_self_contained_escaped_and_shows_the_same_numbers(jsonl_report, rows: list[dict]) -> None:
     page = jsonl_report.html.read_text(encoding="utf-8")
     assert 'src="http' not in page and "href=" not in page and "<link" not in page and "@import" not in page
-    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page and "&lt;script src=x menyerang" in page
     images = re.findall(r'<img [^>]*src="([^"]+)"', page)
     assert len(images) == 4 and all(src.startswith("data:image/png;base64,iVBOR") for src in images)
     assert "<title>Laporan &lt;uji&gt; &amp; coba</title>" in page and "Laporan <uji>" not in page
@@ -201,7 +202,7 @@ def test_examples_are_the_most_confident_distinct_sentences(jsonl_report, rows: 
     examples = md.split("## Example sentences\n", 1)[1]
     nato = examples.split("### NATO\n", 1)[1].split("### ", 1)[0]
     assert nato.count(REPEATED) == 1  # once as a title, once with a full stop: one example
-    assert "Rusia &lt;script&gt;alert(1)&lt;/script&gt; menyerang Kyiv & sekitarnya." in examples
+    assert "Rusia &lt;script src=x menyerang Kyiv & sekitarnya." in examples
     expected = sorted(
         {
             r["text"].rstrip("."): r["stance"]["NATO"]["scores"]["oppose"]

@@ -90,7 +90,7 @@ def unflatten_sentence(flat: dict, targets: list[str]) -> dict:
 
 
 def summary_columns(targets: list[str]) -> list[str]:
-    columns = ["article_id", "title", "date", "outlet", "url", "sentences", "skipped", "model"]
+    columns = ["article_id", "title", "date", "outlet", "url", "sentences", "skipped", "skipped_reasons", "model"]
     for t in targets:
         columns += [
             *(f"{t}_{c}" for c in STANCES),
@@ -106,6 +106,8 @@ def summary_columns(targets: list[str]) -> list[str]:
 
 def flatten_summary(row: dict, targets: list[str]) -> dict:
     flat = {k: row.get(k) for k in ("article_id", "title", "date", "outlet", "url", "sentences", "skipped", "model")}
+    reasons = row.get("skipped_reasons") or {}
+    flat["skipped_reasons"] = "|".join(f"{r}:{n}" for r, n in reasons.items()) if isinstance(reasons, dict) else reasons
     for t in targets:
         summary = row["targets"][t]
         for c in STANCES:

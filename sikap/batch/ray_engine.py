@@ -33,7 +33,10 @@ class _ScoringActor:
     def __call__(self, batch: dict) -> dict:
         fields = ("id", "text", "title", "date", "outlet", "url")
         articles = [
-            Article(**{f: (None if batch[f][i] == "" and f != "text" else batch[f][i]) for f in fields})
+            Article(
+                **{f: (None if batch[f][i] == "" and f != "text" else batch[f][i]) for f in fields},
+                repeated=frozenset(json.loads(batch["repeated"][i])),
+            )
             for i in range(len(batch["id"]))
         ]
         scored = score_articles(articles, self.predictor)
@@ -72,6 +75,7 @@ def score(
     window: int = RAY_WINDOW_SENTENCES,
     progress: bool = True,
     actors: int | None = None,
+    repeated: bool = True,
 ) -> ScoreStats:
     """Score ``inputs`` into ``paths`` on Ray; the rows equal those of :func:`sikap.batch.scorer.score`."""
     console = console or Console(stderr=True)
@@ -80,7 +84,15 @@ def score(
     model_ref = ray.put(predictor)
 
     def process(articles: list[Article]) -> Iterator[tuple[list[dict], dict]]:
-        items = [{"id": a.id, "text": a.text, **{k: v or "" for k, v in a.meta().items()}} for a in articles]
+        items = [
+            {
+                "id": a.id,
+                "text": a.text,
+                **{k: v or "" for k, v in a.meta().items()},
+                "repeated": json.dumps(sorted(a.repeated)),
+            }
+            for a in articles
+        ]
         dataset = ray.data.from_items(items).map_batches(
             _ScoringActor,
             fn_constructor_kwargs={"predictor": model_ref},
@@ -93,7 +105,9 @@ def score(
             yield json.loads(row["rows"]), json.loads(row["summary"])
 
     try:
-        return run_scoring(inputs, paths, predictor.target_names, process, resume, strict, console, window, progress)
+        return run_scoring(
+            inputs, paths, predictor.target_names, process, resume, strict, console, window, progress, repeated
+        )
     finally:
         if started:
             ray.shutdown()  # stop the actors and the local instance this call started

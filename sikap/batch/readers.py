@@ -1,7 +1,8 @@
-"""Streaming article readers: a folder of .txt files, JSON Lines, CSV, Parquet, or stdin.
+"""Streaming article readers: a folder of .txt/.html files, HTML, WARC, JSON Lines, CSV, Parquet, or stdin.
 
-Each yields :class:`Article` or :class:`BadRecord` (with file and line/row) in input
-order, never holding more than one record (or one Parquet batch) in memory.
+Each yields :class:`Article` or :class:`BadRecord` (with file and line/row/record) in input
+order, never holding more than one record (or one Parquet batch) in memory. HTML (files, WARC
+responses, or an ``html`` field instead of ``text``) goes through :mod:`sikap.html_input`.
 """
 
 import csv
@@ -13,10 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sikap.batch.formats import EXTENSIONS
+from sikap.batch.warc import read_warc
 from sikap.errors import InputError
+from sikap.html_input import ExtractionError, decode_html, extract
 
 OPTIONAL = ("title", "date", "outlet", "url")
-INPUT_FORMATS = ("txt", "jsonl", "csv", "parquet")
+INPUT_FORMATS = ("txt", "html", "warc", "jsonl", "csv", "parquet")
+PAGE_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html"}
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Article:
     url: str | None = None
     source: str = ""
     line: int = 0
+    repeated: frozenset[int] = frozenset()  # body lines that are boilerplate of the outlet (sikap.batch.boilerplate)
 
     def meta(self) -> dict:
         return {"title": self.title, "date": self.date, "outlet": self.outlet, "url": self.url}
@@ -55,9 +60,13 @@ def input_format(path: str) -> str:
     p = Path(path)
     if p.is_dir():
         return "txt"
-    fmt = {**EXTENSIONS, ".txt": "txt"}.get(p.suffix.lower())
+    name = p.name.lower()
+    fmt = "warc" if name.endswith((".warc", ".warc.gz")) else {**EXTENSIONS, **PAGE_SUFFIXES}.get(p.suffix.lower())
     if fmt is None:
-        raise InputError(f"{path}: unknown input type; give a folder of .txt files or a .jsonl, .csv or .parquet file")
+        raise InputError(
+            f"{path}: unknown input type; give a folder of .txt/.html files, or a .html, .warc(.gz), "
+            ".jsonl, .csv or .parquet file"
+        )
     if not p.exists():
         raise InputError(f"{path}: no such file or folder")
     return fmt
@@ -66,18 +75,27 @@ def input_format(path: str) -> str:
 def _article(record: object, source: str, line: int) -> Article | BadRecord:
     if not isinstance(record, dict):
         return BadRecord(source, line, f"expected an object with id and text, found {type(record).__name__}")
-    raw_id, text = record.get("id"), record.get("text")
+    raw_id, text, html = record.get("id"), record.get("text"), record.get("html")
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()) or not isinstance(raw_id, str | int):
         return BadRecord(source, line, "missing or invalid 'id' (a non-empty string or a number)")
-    if not isinstance(text, str) or not text.strip():
-        return BadRecord(source, line, "missing or empty 'text'")
+    has_html = isinstance(html, str) and bool(html.strip())
+    if (not isinstance(text, str) or not text.strip()) and not has_html:
+        return BadRecord(source, line, "missing or empty 'text' (or 'html')")
     extras = {}
     for key in OPTIONAL:
         value = record.get(key)
         if value is not None and value != "" and not isinstance(value, str | int | float):
             return BadRecord(source, line, f"'{key}' must be a string")
         extras[key] = None if value in (None, "") else str(value)
-    return Article(str(raw_id), text, **extras, source=source, line=line)
+    if isinstance(text, str) and text.strip():
+        return Article(str(raw_id), text, **extras, source=source, line=line)
+    try:
+        page = extract(html, extras["url"])
+    except ExtractionError as exc:
+        return BadRecord(source, line, f"'html': {exc}")
+    extras["title"] = extras["title"] or page.title
+    extras["date"] = extras["date"] or page.date
+    return Article(str(raw_id), page.text, **extras, source=source, line=line)
 
 
 def _read_jsonl(path: str) -> Iterator[Article | BadRecord]:
@@ -141,11 +159,33 @@ def _read_parquet(path: str) -> Iterator[Article | BadRecord]:
             yield _article(record, path, row)
 
 
+def _page_files(root: Path) -> list[Path]:
+    """The .txt/.html/.htm files of a folder (sorted), or the file itself."""
+    if not root.is_dir():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in PAGE_SUFFIXES and p.is_file())
+
+
+def _page_id(file: Path, root: Path) -> str:
+    return str(file.relative_to(root).with_suffix("")) if root.is_dir() else file.stem
+
+
+def _read_html_file(file: Path, root: Path) -> Article | BadRecord:
+    name = str(file)
+    try:
+        page = extract(decode_html(file.read_bytes()))
+    except ExtractionError as exc:
+        return BadRecord(name, 1, str(exc))
+    return Article(_page_id(file, root), page.text, title=page.title, date=page.date, source=name, line=1)
+
+
 def _read_txt_dir(path: str) -> Iterator[Article | BadRecord]:
     root = Path(path)
-    files = sorted(root.rglob("*.txt")) if root.is_dir() else [root]
-    for file in files:
+    for file in _page_files(root):
         name = str(file)
+        if PAGE_SUFFIXES[file.suffix.lower()] == "html":
+            yield _read_html_file(file, root)
+            continue
         try:
             content = file.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -155,11 +195,17 @@ def _read_txt_dir(path: str) -> Iterator[Article | BadRecord]:
         if not body.strip():
             yield BadRecord(name, 1, "empty article: a .txt file needs a title line and a body")
             continue
-        article_id = str(file.relative_to(root).with_suffix("")) if root.is_dir() else file.stem
-        yield Article(article_id, body, title=title.strip() or None, source=name, line=1)
+        yield Article(_page_id(file, root), body, title=title.strip() or None, source=name, line=1)
 
 
-READERS = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet, "txt": _read_txt_dir}
+READERS = {
+    "jsonl": _read_jsonl,
+    "csv": _read_csv,
+    "parquet": _read_parquet,
+    "txt": _read_txt_dir,
+    "html": _read_txt_dir,
+    "warc": read_warc,
+}
 
 
 def iter_articles(inputs: list[str]) -> Iterator[Article | BadRecord]:
@@ -182,8 +228,10 @@ def count_articles(inputs: list[str]) -> int | None:
         fmt = input_format(path)
         if path == "-":
             return None
-        if fmt == "txt":
-            total += sum(1 for _ in Path(path).rglob("*.txt")) if Path(path).is_dir() else 1
+        if fmt in ("txt", "html"):
+            total += len(_page_files(Path(path)))
+        elif fmt == "warc":
+            return None
         elif fmt == "parquet":
             import pyarrow.parquet as pq
 

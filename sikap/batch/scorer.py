@@ -11,6 +11,7 @@ output only then.
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from rich.console import Console
 from tqdm.auto import tqdm
 
 from sikap.analyze import article_mentions, article_segments, assemble, sentences_to_classify
+from sikap.batch.boilerplate import RepeatedLines, corpus_key, count_corpus
 from sikap.batch.formats import (
     flatten_sentence,
     flatten_summary,
@@ -41,6 +43,7 @@ class ScoreStats:
     articles: int = 0
     sentences: int = 0
     skipped_segments: int = 0
+    skip_reasons: Counter = field(default_factory=Counter)
     resumed: int = 0
     bad: list[BadRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -101,7 +104,7 @@ def score_articles(articles: list[Article], predictor: Predictor) -> list[tuple[
     """Sentence rows and the summary of each article, with one prediction call for all their sentences;
     mentions are resolved in article context ("aliansi itu" after NATO was named)."""
     items = [{"id": a.id, "title": a.title, "text": a.text} for a in articles]
-    segmented = [article_segments(a.title, a.text) for a in articles]
+    segmented = [article_segments(a.title, a.text, a.repeated) for a in articles]
     texts = sentences_to_classify(segmented)
     resolver = ContextMentionDetector(predictor.targets, predictor.detector)
     predictions = predictor.predict(texts, mentions=article_mentions(segmented, resolver)) if texts else []
@@ -211,6 +214,15 @@ def finalize(paths: OutputPaths, targets: list[str]) -> None:
 ScoreWindow = Callable[[list[Article]], Iterable[tuple[list[dict], dict]]]
 
 
+def first_pass(inputs: list[str], console: Console, progress: bool) -> RepeatedLines | None:
+    """Count repeated lines over all inputs (a second read), or ``None`` when reading from stdin."""
+    if "-" in inputs:
+        console.log("[yellow]stdin is read once: lines repeated across articles are not set aside[/]")
+        return None
+    articles = tqdm(iter_articles(inputs), desc="counting repeated lines", unit=" articles", disable=not progress)
+    return count_corpus(articles)
+
+
 def run_scoring(
     inputs: list[str],
     paths: OutputPaths,
@@ -221,12 +233,16 @@ def run_scoring(
     console: Console,
     window: int,
     progress: bool,
+    repeated: bool = True,
 ) -> ScoreStats:
     """The driver shared by every engine: read, skip done and bad records, ``process`` each window, journal, finalize.
 
-    ``process(articles)`` yields ``(sentence rows, summary)`` per article, in order.
+    ``process(articles)`` yields ``(sentence rows, summary)`` per article, in order. With ``repeated``,
+    a first pass counts lines across articles (not possible on stdin) and each article carries
+    the indices of its boilerplate lines.
     """
     stats = ScoreStats()
+    sketch = first_pass(inputs, console, progress) if repeated else None
     journal = Journal(paths, resume, console)
     started = time.perf_counter()
     bar = tqdm(total=count_articles(inputs), unit=" articles", disable=not progress, dynamic_ncols=True)
@@ -238,6 +254,9 @@ def run_scoring(
                 stats.bad.append(record)
                 bar.write(f"skipped {record}")
             todo = [a for a in articles if a.id not in journal.done]
+            if sketch is not None:
+                for a in todo:
+                    a.repeated = sketch.repeated(corpus_key(a.outlet, a.url, a.source), a.text)
             stats.resumed += len(articles) - len(todo)
             bar.update(len(bad) + len(articles) - len(todo))
             for rows, summary in process(todo) if todo else ():
@@ -245,6 +264,7 @@ def run_scoring(
                 stats.articles += 1
                 stats.sentences += summary["sentences"]
                 stats.skipped_segments += summary["skipped"]
+                stats.skip_reasons.update(summary.get("skipped_reasons") or {})
                 bar.update(1)
             elapsed = time.perf_counter() - started
             bar.set_postfix(sent_per_s=f"{stats.sentences / elapsed:.0f}", art_per_s=f"{stats.articles / elapsed:.1f}")
@@ -265,6 +285,7 @@ def score(
     console: Console | None = None,
     window: int = WINDOW_SENTENCES,
     progress: bool = True,
+    repeated: bool = True,
 ) -> ScoreStats:
     """Score every article of ``inputs`` into ``paths`` with the local engine."""
     targets = predictor.target_names
@@ -273,5 +294,5 @@ def score(
         return score_articles(articles, predictor)
 
     return run_scoring(
-        inputs, paths, targets, process, resume, strict, console or Console(stderr=True), window, progress
+        inputs, paths, targets, process, resume, strict, console or Console(stderr=True), window, progress, repeated
     )

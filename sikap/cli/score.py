@@ -14,8 +14,8 @@ def score(
     inputs: Annotated[
         list[str],
         typer.Argument(
-            help="Folders of .txt files (first line = title), .jsonl, .csv or "
-            ".parquet files with id, text [title, date, outlet, url]; '-' = stdin."
+            help="Folders of .txt (first line = title) or .html files, .html or .warc(.gz) files, .jsonl, .csv or "
+            ".parquet files with id, text or html [title, date, outlet, url]; '-' = stdin."
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Sentence rows: .jsonl, .csv or .parquet.")],
@@ -24,6 +24,10 @@ def score(
     model: Annotated[str | None, typer.Option(help="Model tag (default: what the service would serve).")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run: skip articles already scored.")] = False,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record instead of skipping it.")] = False,
+    repeated: Annotated[
+        bool,
+        typer.Option(help="Set aside lines repeated across many articles of an outlet (reads the inputs twice)."),
+    ] = True,
     engine: Annotated[
         str, typer.Option(help="local, or ray to run on a Ray cluster (needs `pip install ray`).")
     ] = "local",
@@ -41,7 +45,7 @@ def score(
             from sikap.batch.ray_engine import score as run
         else:
             fail(f"unknown engine {engine!r}; use local or ray")
-        stats = run(inputs, paths, predictor, resume=resume, strict=strict, console=console)
+        stats = run(inputs, paths, predictor, resume=resume, strict=strict, console=console, repeated=repeated)
     except KeyboardInterrupt:
         fail("interrupted: finished articles are kept; run the same command with --resume to continue")
     except SikapError as exc:
@@ -52,6 +56,9 @@ def score(
         f"{stats.resumed} already done, {len(stats.bad)} malformed record(s) skipped",
         highlight=False,
     )
+    if stats.skipped_segments:
+        reasons = ", ".join(f"{r} {n}" for r, n in stats.skip_reasons.most_common())
+        console.print(f"set aside {stats.skipped_segments} segment(s) as page furniture: {reasons}", highlight=False)
     for record in stats.bad[:20]:
         console.print(f"  skipped {record}", highlight=False, soft_wrap=True)
     console.print(f"wrote {paths.sentences} and {paths.summary}", highlight=False)

@@ -79,6 +79,20 @@ def _totals(agg: Aggregate, sources: tuple[str, str]) -> list[Block]:
         Heading("Totals"),
         Table(["total", ""], rows, left=2, head=False),
     ]
+    if agg.skipped:
+        segments = agg.sentences + agg.skipped
+        blocks += [
+            Heading("Set aside"),
+            Para(
+                f"{agg.skipped:,} of {segments:,} segments were set aside as page furniture and not classified:",
+                style="note",
+            ),
+            Table(
+                ["reason", "segments", "share of segments"],
+                [[r, count(n), share(n / segments)] for r, n in agg.skip_reasons.most_common()],
+                left=1,
+            ),
+        ]
     if (agg.summary_sentences, agg.summary_skipped) != (agg.sentences, agg.skipped):
         blocks.append(
             Para(
