@@ -4,6 +4,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 from rich.console import Console
@@ -13,7 +14,8 @@ from sikap.batch.boilerplate import MIN_ARTICLES, RepeatedLines, corpus_key
 from sikap.batch.readers import Article, BadRecord, iter_articles
 from sikap.batch.scorer import OutputPaths, run_scoring, score_articles
 from sikap.html_input import ExtractionError, decode_html, extract
-from sikap.schema import SENTIMENTS, STANCES
+from sikap.predictor import Predictor
+from sikap.targets import load_targets
 
 TARGETS = ["NATO", "Russia", "Ukraine"]
 PARAGRAPHS = [
@@ -36,20 +38,14 @@ def page_html(title: str, paragraphs: list[str] = PARAGRAPHS, charset: str = "ut
     )
 
 
-def stub_classify(texts: list[str]) -> list[dict]:
-    """Contract records without a model: every sentence neutral, no mentions."""
-    return [
-        {
-            "text": t,
-            "sentiment": {"label": "neutral", "scores": {c: float(c == "neutral") for c in SENTIMENTS}},
-            "stance": {
-                name: {"label": "none", "scores": {c: float(c == "none") for c in STANCES}, "mentions": []}
-                for name in TARGETS
-            },
-            "model": "stub",
-        }
-        for t in texts
-    ]
+class StubPredictor(Predictor):
+    """Contract records without a model: every class equally likely."""
+
+    kind = "stub"
+
+    def probabilities(self, texts, mentions):
+        uniform = np.full((len(texts), 3), 1 / 3)
+        return uniform, {name: uniform for name in self.target_names}
 
 
 def test_extract_gives_text_title_and_date() -> None:
@@ -173,7 +169,7 @@ def test_scoring_sets_aside_repeated_lines_and_summarizes_reasons(tmp_path: Path
     paths = OutputPaths.for_output(tmp_path / "out.jsonl")
 
     def process(articles: list[Article]):
-        return score_articles(articles, stub_classify, TARGETS, "stub")
+        return score_articles(articles, StubPredictor("stub", load_targets()))
 
     stats = run_scoring([str(records)], paths, TARGETS, process, False, False, Console(quiet=True), 100, False)
     assert stats.articles == 6
