@@ -76,10 +76,11 @@ def comparison_markdown(results: dict[str, dict[str, dict]], tags: dict[str, str
 
 def _print_table(results: dict[str, dict[str, dict]], tags: dict[str, str], console: Console) -> None:
     table = Table("model", "data", "n", *COLUMNS, title="macro-F1 by model and data set")
+    table.add_column("tag", no_wrap=True)
     for data, by_model in results.items():
         for model, metrics in by_model.items():
             row = summary(metrics)
-            table.add_row(f"{model} ({tags[model]})", data, str(metrics["n"]), *(f"{row[c]:.3f}" for c in COLUMNS))
+            table.add_row(model, data, str(metrics["n"]), *(f"{row[c]:.3f}" for c in COLUMNS), tags[model])
     console.print(table)
 
 
