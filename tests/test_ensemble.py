@@ -47,12 +47,7 @@ def transformer_tag(tiny_bert: Path, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def onnx_tag(transformer_tag: str) -> str:
-    return invoke("export", "--model", transformer_tag, "--onnx")
-
-
-@pytest.fixture(scope="module")
-def ensemble_tag(onnx_tag: str, default_tag: str):
+def ensemble_tag(transformer_tag: str, default_tag: str):
     """Built with the defaults (the newest of each member); every ensemble of this module is removed afterwards,
     so later test modules see the store they expect."""
     yield invoke("ensemble", "build")
@@ -93,12 +88,12 @@ def test_head_fit_is_deterministic_in_range_and_never_below_the_better_member(se
 
 
 def test_build_picks_the_newest_members_and_stores_the_parameters(
-    ensemble_tag: str, onnx_tag: str, default_tag: str
+    ensemble_tag: str, transformer_tag: str, default_tag: str
 ) -> None:
     model = get_model(ensemble_tag)
     assert ensemble_tag.startswith("sikap-ensemble:") and model.kind == "ensemble"
     meta = model.metadata
-    assert meta["members"] == {"transformer": onnx_tag, "default": default_tag}
+    assert meta["members"] == {"transformer": transformer_tag, "default": default_tag}
     heads = {"sentiment", "NATO", "Russia", "Ukraine"}
     assert set(meta["weights"]) == heads and set(meta["temperatures"]) == heads
     for head in heads:
@@ -106,7 +101,7 @@ def test_build_picks_the_newest_members_and_stores_the_parameters(
         assert 0.0 <= weights["transformer"] <= 1.0 and weights["default"] == pytest.approx(1 - weights["transformer"])
         assert set(meta["temperatures"][head]) == set(MEMBERS)
     assert set(meta["metrics"]) == {"dev", "test"} and set(meta["member_metrics"]) == set(MEMBERS)
-    assert meta["base_model"] == get_model(onnx_tag).metadata["base_model"]
+    assert meta["base_model"] == get_model(transformer_tag).metadata["base_model"]
     assert resolve().tag == ensemble_tag
 
 
@@ -134,7 +129,8 @@ def test_store_round_trip_predicts_the_mixture_of_its_members(ensemble_tag: str)
     weight = ensemble.heads["sentiment"]["weights"]["transformer"]
     temperatures = ensemble.heads["sentiment"]["temperatures"]
     expected = sum(
-        share * np.exp(np.log(members[name][0]) / temperatures[name])
+        share
+        * np.exp(np.log(members[name][0]) / temperatures[name])
         / np.exp(np.log(members[name][0]) / temperatures[name]).sum(-1, keepdims=True)
         for name, share in (("transformer", weight), ("default", 1 - weight))
     )
