@@ -98,6 +98,32 @@ def build_dataset(rows: list[LabeledSentence], tokenizer, detector: MentionDetec
     return dataset.map(tokenize, batched=True, remove_columns=["text"], desc="tokenizing")
 
 
+class LengthGroupedBatches:
+    """Random batches of similar length: shuffle, sort windows of 50 batches by length, cut, shuffle the batches.
+
+    Dynamic padding then pads each batch to nearly its mean length instead of the longest
+    sentence of a random batch, which saves a third or more of the encoder work per epoch.
+    """
+
+    WINDOW = 50
+
+    def __init__(self, lengths: list[int], batch_size: int, generator: torch.Generator):
+        self.lengths, self.batch_size, self.generator = lengths, batch_size, generator
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.lengths), generator=self.generator).tolist()
+        window = self.batch_size * self.WINDOW
+        batches = []
+        for start in range(0, len(order), window):
+            chunk = sorted(order[start : start + window], key=self.lengths.__getitem__)
+            batches += [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        for i in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[i]
+
+
 def class_weights(labels: np.ndarray, classes: int) -> torch.Tensor:
     """Balanced weights ``n / (classes * count)``; classes absent from training get weight 1."""
     labels = labels[labels != IGNORE]
@@ -267,11 +293,10 @@ def train_transformer(
         raise SikapError("training needs sentences in both the train and the dev split of labels/")
     train_set = build_dataset(train_rows, tokenizer, detector, names, config.max_length)
     generator = torch.Generator().manual_seed(config.seed + state.epoch)
+    features = train_set.to_list()
     loader = DataLoader(
-        train_set.to_list(),
-        batch_size=config.batch_size,
-        shuffle=True,
-        generator=generator,
+        features,
+        batch_sampler=LengthGroupedBatches([len(f["input_ids"]) for f in features], config.batch_size, generator),
         collate_fn=lambda f: collate(f, tokenizer.pad_token_id),
     )
 
