@@ -6,7 +6,6 @@ from pathlib import Path
 import yaml
 
 from sikap.errors import InputError
-
 from sikap.paths import REPO_ROOT
 
 DEFAULT_BASE_MODEL = "indobenchmark/indobert-base-p1"
