@@ -1,6 +1,7 @@
 """The ``sikap`` command line: one module per command group, each a thin wrapper over library functions."""
 
 from sikap.cli import (  # noqa: F401  (registers)
+    base_model,
     classify,
     ensemble,
     export,

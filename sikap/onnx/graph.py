@@ -85,8 +85,19 @@ def export_graph(model, tokenizer, path: Path, opset: int = OPSET) -> list[str]:
     return names
 
 
-def quantize_int8(source: Path, target: Path) -> dict:
-    """Dynamic int8 quantization of every MatMul with constant weights; returns what was done.
+def matmuls_matching(path: Path, patterns: tuple[str, ...]) -> list[str]:
+    """Names of the MatMul nodes of the graph at ``path`` whose name contains any of ``patterns``."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return [n.name for n in graph.node if n.op_type == "MatMul" and any(p in n.name for p in patterns)]
+
+
+def quantize_int8(source: Path, target: Path, keep_fp32: tuple[str, ...] = ()) -> dict:
+    """Dynamic int8 quantization of every MatMul with constant weights except those named by ``keep_fp32``.
+
+    ``keep_fp32`` holds substrings of node names, e.g. ``layer.11/`` (a whole layer) or
+    ``/output/dense/MatMul`` (feed-forward outputs); the matching MatMuls stay float32.
 
     Weights: int8, symmetric, per output channel, ``reduce_range`` (7 bits). Without VNNI,
     x86 CPUs multiply u8 activations by s8 weights with 16-bit intermediate sums that
@@ -97,6 +108,7 @@ def quantize_int8(source: Path, target: Path) -> dict:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # Its advice to run shape pre-processing first does not apply: that step fails on this graph.
+    excluded = matmuls_matching(source, keep_fp32) if keep_fp32 else []
     advice = _DropMessage("pre-processing before quantization")
     logging.getLogger().addFilter(advice)
     try:
@@ -107,6 +119,7 @@ def quantize_int8(source: Path, target: Path) -> dict:
             per_channel=True,
             reduce_range=True,
             op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=excluded,
         )
     finally:
         logging.getLogger().removeFilter(advice)
@@ -115,6 +128,7 @@ def quantize_int8(source: Path, target: Path) -> dict:
         "weights": "int8 symmetric, per channel, reduce_range (7-bit)",
         "activations": "uint8, per batch at run time",
         "ops": ["MatMul"],
+        "kept_fp32": {"patterns": list(keep_fp32), "matmuls": len(excluded)},
     }
 
 
