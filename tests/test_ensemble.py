@@ -183,3 +183,16 @@ def test_service_serves_the_ensemble_by_preference(ensemble_tag: str) -> None:
     for served, local in zip(body["results"], expected, strict=True):
         assert served["sentiment"] == local["sentiment"]
         assert served["stance"] == local["stance"]
+
+
+def test_evaluation_covers_every_split_but_train_including_new_ones(monkeypatch) -> None:
+    import sikap.labels
+    from sikap.evaluation import evaluation_sets
+
+    labels = load_labels()
+    original = sikap.labels.split_of
+    monkeypatch.setattr(sikap.labels, "split_of", lambda i: "realistic" if i.endswith("7") else original(i))
+    sets = dict(evaluation_sets(labels))
+    assert list(sets) == ["dev", "test", "realistic"]
+    assert all(s.id.endswith("7") for s in sets["realistic"]) and sets["realistic"]
+    assert not any(s.id.endswith("7") for s in sets["dev"] + sets["test"])
