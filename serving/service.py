@@ -16,10 +16,12 @@ with bentoml.importing():
     from sikap.paths import use_sikap_home
 
     use_sikap_home()
-    from sikap.analyze import article_segments, assemble, sentences_to_classify
+    from sikap.analyze import article_mentions, article_segments, assemble, sentences_to_classify
     from sikap.api_models import AnalyzeResponse, ArticleList, ClassifyResponse, SentenceList
+    from sikap.context_mentions import ContextMentionDetector, mentions_from_json, mentions_to_json
     from sikap.loading import ensure_predictor
     from sikap.store import resolve
+    from sikap.targets import load_targets
 
 BATCH_SIZE = 32  # sentences per batch: the chunk size of the API and the batcher's max_batch_size
 # The model to serve, resolved at import: SIKAP_MODEL, else the newest ensemble, else the newest
@@ -59,6 +61,12 @@ class Classifier:
     def classify_batch(self, sentences: list[str]) -> list[dict]:
         return self.predictor.predict(sentences)
 
+    @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
+    def classify_in_context(self, items: list[dict]) -> list[dict]:
+        """Sentences ``{"text", "mentions"}`` whose mentions were resolved in their article."""
+        mentions = [mentions_from_json(item["mentions"]) for item in items]
+        return self.predictor.predict([item["text"] for item in items], mentions=mentions)
+
     @bentoml.api
     def describe(self) -> dict:
         return self.predictor.describe()
@@ -70,9 +78,17 @@ class Sikap:
 
     classifier = bentoml.depends(Classifier)
 
+    def __init__(self) -> None:
+        self.resolver = ContextMentionDetector(load_targets())
+
     async def _classify(self, texts: list[str]) -> list[dict]:
         chunks = [texts[i : i + BATCH_SIZE] for i in range(0, len(texts), BATCH_SIZE)]
         parts = await asyncio.gather(*(self.classifier.to_async.classify_batch(c) for c in chunks))
+        return [record for part in parts for record in part]
+
+    async def _classify_in_context(self, items: list[dict]) -> list[dict]:
+        chunks = [items[i : i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
+        parts = await asyncio.gather(*(self.classifier.to_async.classify_in_context(c) for c in chunks))
         return [record for part in parts for record in part]
 
     @bentoml.api
@@ -88,7 +104,9 @@ class Sikap:
         segmented = [article_segments(a["title"], a["text"]) for a in items]
         meta = await self.classifier.to_async.describe()
         texts = sentences_to_classify(segmented)
-        predictions = await self._classify(texts) if texts else []
+        mentions = article_mentions(segmented, self.resolver)
+        batch = [{"text": t, "mentions": mentions_to_json(m)} for t, m in zip(texts, mentions, strict=True)]
+        predictions = await self._classify_in_context(batch) if texts else []
         return AnalyzeResponse(results=assemble(items, segmented, predictions, meta["targets"]), model=meta["tag"])
 
 

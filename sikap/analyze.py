@@ -3,8 +3,10 @@
 from collections import Counter
 from collections.abc import Callable
 
+from sikap.context_mentions import ContextMentionDetector
 from sikap.schema import SENTIMENTS, STANCES
 from sikap.segment import segment_text
+from sikap.targets import Mention
 
 
 def article_segments(title: str | None, text: str) -> list[dict]:
@@ -78,6 +80,15 @@ def sentences_to_classify(segmented: list[list[dict]]) -> list[str]:
     return [s["text"] for segs in segmented for s in segs if not s["skipped"]]
 
 
+def article_mentions(segmented: list[list[dict]], resolver: ContextMentionDetector) -> list[dict[str, list[Mention]]]:
+    """Mentions for :func:`sentences_to_classify`'s texts, with anaphors resolved within each article."""
+    return [
+        found
+        for segs in segmented
+        for found in resolver.find_in_article([s["text"] for s in segs if not s["skipped"]])
+    ]
+
+
 def assemble(
     articles: list[dict], segmented: list[list[dict]], predictions: list[dict], target_names: list[str]
 ) -> list[dict]:
@@ -92,9 +103,13 @@ def assemble(
 
 
 def analyze_articles(
-    articles: list[dict], classify: Callable[[list[str]], list[dict]], target_names: list[str]
+    articles: list[dict],
+    classify: Callable[[list[str], list[dict[str, list[Mention]]]], list[dict]],
+    resolver: ContextMentionDetector,
 ) -> list[dict]:
-    """Analyze articles ``{"id", "title", "text"}`` with one ``classify`` call over all their sentences."""
+    """Analyze articles ``{"id", "title", "text"}`` with one ``classify(texts, mentions)`` call over all
+    their sentences; mentions are resolved in article context."""
     segmented = [article_segments(a.get("title"), a["text"]) for a in articles]
     texts = sentences_to_classify(segmented)
-    return assemble(articles, segmented, classify(texts) if texts else [], target_names)
+    predictions = classify(texts, article_mentions(segmented, resolver)) if texts else []
+    return assemble(articles, segmented, predictions, [t.name for t in resolver.targets])

@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from sikap.labels import LabeledSentence, LabelSet, labels_hash
+from sikap.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, labels_hash
 from sikap.metrics import evaluate_predictions, headline
 from sikap.predictor import Predictor
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
@@ -77,7 +77,7 @@ class BaselinePredictor(Predictor):
             probs = np.zeros((len(texts), len(MENTIONED_STANCES)))
             rows = [i for i, m in enumerate(mentions) if m[name]]
             if rows:
-                masked = [self.detector.mask(texts[i], name) for i in rows]
+                masked = [self.detector.mask(texts[i], name, mentions=mentions[i]) for i in rows]
                 probs[rows] = _ordered_proba(self.stance[name], masked, MENTIONED_STANCES)
             out[name] = probs
         return _ordered_proba(self.sentiment, texts, SENTIMENTS), out
@@ -93,10 +93,11 @@ class BaselinePredictor(Predictor):
 
 
 def _stance_data(rows: list[LabeledSentence], detector: MentionDetector, names: list[str]) -> dict[str, tuple]:
+    found = dict(zip((s.id for s in rows), label_mentions(rows, detector), strict=True))
     data = {}
     for name in names:
         kept = [s for s in rows if s.stance[name] != "none"]
-        data[name] = ([detector.mask(s.text, name) for s in kept], [s.stance[name] for s in kept])
+        data[name] = ([detector.mask(s.text, name, mentions=found[s.id]) for s in kept], [s.stance[name] for s in kept])
     return data
 
 
@@ -149,7 +150,7 @@ def fit_baseline(
     scores = {}
     for variant, stance in candidates.items():
         predictor = BaselinePredictor("selection", targets, sentiment, stance)
-        metrics = evaluate_predictions(dev, predictor.predict([s.text for s in dev]), names)
+        metrics = evaluate_predictions(dev, predictor.predict_labeled(dev), names)
         scores[variant] = round(metrics["stance_macro_f1"], 4)
     variant = max(scores, key=scores.get)
     log["variant_dev_stance_macro_f1"] = scores
@@ -169,8 +170,8 @@ def train_baseline(labels: LabelSet, targets: list[Target], targets_path: Path, 
     predictor, selection = fit_baseline(labels, targets, console)
     names = [t.name for t in targets]
     metrics = {
-        split: evaluate_predictions(rows, predictor.predict([s.text for s in rows]), names)
-        for split in ("dev", "test")
+        split: evaluate_predictions(rows, predictor.predict_labeled(rows), names)
+        for split in EVALUATION_SPLITS
         if (rows := labels.split(split))
     }
     data_hash = labels_hash()

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sikap.errors import InputError
 from sikap.io import write_atomic
-from sikap.labels import SPLITS, LabeledSentence, LabelSet, load_labels
+from sikap.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, load_labels
 from sikap.loading import load_stored
 from sikap.metrics import evaluate_predictions, write_report
 from sikap.paths import REPO_ROOT
@@ -20,17 +20,17 @@ COLUMNS = ("stance macro-F1", "stance F_avg", "sentiment macro-F1")
 
 
 def evaluation_sets(labels: LabelSet) -> list[tuple[str, list[LabeledSentence]]]:
-    """Every split the labels define except train (dev, test, then any other such as a held-out one), non-empty."""
+    """The non-empty evaluation splits (dev, test, realistic), then any other split but train the labels hold."""
     present = {s.split for s in labels.sentences}
-    names = [s for s in SPLITS if s != "train"] + sorted(present - set(SPLITS))
+    names = [*EVALUATION_SPLITS, *sorted(present - {*EVALUATION_SPLITS, "train"})]
     return [(name, rows) for name in names if (rows := labels.split(name))]
 
 
 def score_models(predictor: Predictor, rows: list[LabeledSentence]) -> dict[str, dict]:
     """Metrics on ``rows`` keyed by model: for an ensemble ``ensemble`` and each member (members run once),
-    else the model's kind."""
+    else the model's kind. Mentions are resolved through each row's article, as in training."""
     texts = [s.text for s in rows]
-    mentions = [predictor.detector.find(t) for t in texts]
+    mentions = label_mentions(rows, predictor.detector)
     names = predictor.target_names
     members = getattr(predictor, "members", None)
     if members is None:

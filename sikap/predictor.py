@@ -2,11 +2,15 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
 from sikap.targets import Mention, MentionDetector, Target
+
+if TYPE_CHECKING:
+    from sikap.labels import LabeledSentence
 
 
 def _scores(labels: Sequence[str], probabilities: np.ndarray) -> dict[str, float]:
@@ -40,15 +44,25 @@ class Predictor(ABC):
         stance probabilities, shape (n, 3) in :data:`MENTIONED_STANCES` order (rows of
         sentences that do not mention the target are ignored)."""
 
-    def predict(self, texts: list[str], ids: Sequence[str | None] | None = None) -> list[dict]:
-        """Contract records for ``texts``, in order.
+    def predict(
+        self,
+        texts: list[str],
+        ids: Sequence[str | None] | None = None,
+        mentions: Sequence[dict[str, list[Mention]]] | None = None,
+    ) -> list[dict]:
+        """Contract records for ``texts``, in order; ``mentions`` (e.g. resolved in article context by
+        :class:`sikap.context_mentions.ContextMentionDetector`) replace sentence-level alias detection.
 
         >>> predictor.predict(["Kremlin mengecam NATO."])[0]["stance"]["NATO"]["label"]  # doctest: +SKIP
         'oppose'
         """
         if not texts:
             return []
-        mentions = [self.detector.find(text) for text in texts]
+        if mentions is None:
+            mentions = [self.detector.find(text) for text in texts]
+        elif len(mentions) != len(texts):
+            raise ValueError(f"{len(mentions)} mention sets for {len(texts)} texts")
+        mentions = list(mentions)
         sentiment, stance = self.probabilities(texts, mentions)
         return self.records(texts, mentions, sentiment, stance, ids)
 
@@ -85,6 +99,13 @@ class Predictor(ABC):
                 record["stance"][name] = {"label": label, "scores": scores, "mentions": [m.text for m in found]}
             results.append(record)
         return results
+
+    def predict_labeled(self, rows: "Sequence[LabeledSentence]") -> list[dict]:
+        """Contract records for labeled sentences, with mentions resolved through their articles."""
+        from sikap.labels import label_mentions
+
+        rows = list(rows)
+        return self.predict([s.text for s in rows], [s.id for s in rows], label_mentions(rows, self.detector))
 
     def describe(self) -> dict:
         """What ``/metadata`` shows about this model."""

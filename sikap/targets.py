@@ -22,6 +22,8 @@ class Target:
     name: str
     description: str
     aliases: tuple[str, ...]
+    anaphors: tuple[str, ...] = ()  # regular expressions that refer back to the target once an article named it
+    country: bool = False  # "negara itu" can refer to it
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,23 @@ def parse_targets(data: object, source: str = "targets.yaml") -> list[Target]:
         aliases = entry.get("aliases") if isinstance(entry, dict) else None
         if not aliases or not all(isinstance(a, str) and a.strip() for a in aliases):
             raise InputError(f"{source}: target {name!r} needs a non-empty list of string 'aliases'")
-        targets.append(Target(str(name), str(entry.get("description", "")), tuple(a.strip() for a in aliases)))
+        anaphors = entry.get("anaphors") or []
+        if not isinstance(anaphors, list) or not all(isinstance(a, str) and a.strip() for a in anaphors):
+            raise InputError(f"{source}: target {name!r}: 'anaphors' must be a list of regular expressions")
+        for pattern in anaphors:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise InputError(f"{source}: target {name!r}: anaphor {pattern!r} is not a valid regex ({exc})") from None
+        targets.append(
+            Target(
+                str(name),
+                str(entry.get("description", "")),
+                tuple(a.strip() for a in aliases),
+                tuple(anaphors),
+                bool(entry.get("country", False)),
+            )
+        )
     return targets
 
 
@@ -88,14 +106,22 @@ class MentionDetector:
             for name, pattern in self._patterns.items()
         }
 
-    def mask(self, text: str, target: str, own: str = " sasaran ", other: str = " pihaklain ") -> str:
+    def mask(
+        self,
+        text: str,
+        target: str,
+        own: str = " sasaran ",
+        other: str = " pihaklain ",
+        mentions: dict[str, list[Mention]] | None = None,
+    ) -> str:
         """Replace mentions of ``target`` with ``own`` and of other targets with ``other``.
 
         Lets one stance model read any target's sentences: it sees *where* the target is,
-        not *which* target it is.
+        not *which* target it is. ``mentions`` default to :meth:`find`.
         """
+        found = mentions if mentions is not None else self.find(text)
         spans = sorted(
-            ((m.start, m.end, own if name == target else other) for name, ms in self.find(text).items() for m in ms),
+            {(m.start, m.end, own if name == target else other) for name, ms in found.items() for m in ms},
             reverse=True,
         )
         for start, end, token in spans:

@@ -185,14 +185,15 @@ def test_service_serves_the_ensemble_by_preference(ensemble_tag: str) -> None:
         assert served["stance"] == local["stance"]
 
 
-def test_evaluation_covers_every_split_but_train_including_new_ones(monkeypatch) -> None:
-    import sikap.labels
-    from sikap.evaluation import evaluation_sets
+def test_evaluation_covers_dev_test_and_the_held_out_realistic_split() -> None:
+    from dataclasses import replace
 
-    labels = load_labels()
-    original = sikap.labels.split_of
-    monkeypatch.setattr(sikap.labels, "split_of", lambda i: "realistic" if i.endswith("7") else original(i))
-    sets = dict(evaluation_sets(labels))
+    from sikap.evaluation import evaluation_sets
+    from sikap.labels import LabelSet
+
+    sentences = load_labels().sentences
+    held_out = [replace(s, held_out=True) for s in sentences[:30]]
+    sets = dict(evaluation_sets(LabelSet([*held_out, *sentences[30:]])))
     assert list(sets) == ["dev", "test", "realistic"]
-    assert all(s.id.endswith("7") for s in sets["realistic"]) and sets["realistic"]
-    assert not any(s.id.endswith("7") for s in sets["dev"] + sets["test"])
+    assert sets["realistic"] == held_out
+    assert all(s.split == name for name, rows in sets.items() for s in rows)

@@ -127,3 +127,63 @@ def test_data_card_shows_the_current_counts() -> None:
 
     table = CliRunner().invoke(app, ["labels", "stats", "--markdown"]).stdout.strip()
     assert table in (REPO_ROOT / "labels" / "CARD.md").read_text(encoding="utf-8")
+
+
+def test_sentences_of_one_article_share_a_split(tmp_path: Path, targets) -> None:
+    rows = [
+        {**record(f"s-{i}", f"Kalimat berita nomor {i} tentang harga beras."), "article": f"art-{i // 10}"}
+        for i in range(200)
+    ]
+    labels = load_labels([write_jsonl(tmp_path / "batch.jsonl", rows)], targets)
+    by_article: dict[str, set[str]] = {}
+    for s in labels.sentences:
+        by_article.setdefault(s.article, set()).add(s.split)
+    assert all(len(splits) == 1 for splits in by_article.values())
+    assert {s.split for s in labels.sentences} >= {"train", "dev"}  # 20 articles: more than one split
+
+
+def test_files_in_a_realistic_folder_form_the_realistic_split(tmp_path: Path, targets) -> None:
+    folder = tmp_path / "realistic"
+    folder.mkdir()
+    path = write_jsonl(folder / "r.jsonl", [{**record("r-1", "Harga beras stabil."), "date": "2023-05-01"}])
+    sentence = load_labels([path], targets).sentences[0]
+    assert sentence.split == "realistic" and sentence.year == 2023
+    stats = stats_rows([sentence], [t.name for t in targets])
+    assert stats["realistic"]["sentences"] == 1 and stats["train"]["sentences"] == 0
+
+
+def test_bad_date_is_reported(tmp_path: Path, targets) -> None:
+    problems = problems_for(tmp_path, targets, [{**record("x-1", "Teks."), "date": "14/03/2022"}])
+    assert problems == [f"{tmp_path / 'batch.jsonl'}:1: field 'date' must be an ISO date YYYY-MM-DD, found '14/03/2022'"]
+
+
+def test_paraphrase_across_splits_is_caught_at_the_leak_threshold(targets) -> None:
+    from sikap.labels import LEAK_COSINE, LabeledSentence
+
+    stance = {"NATO": "none", "Russia": "support", "Ukraine": "none"}
+    a = LabeledSentence("a", "Indonesia dan Rusia sepakat menargetkan nilai perdagangan bilateral 5 miliar dolar AS.", "positive", stance, article="x-1")
+    b = LabeledSentence("b", "Indonesia dan Rusia menargetkan nilai perdagangan bilateral menembus 5 miliar dolar AS.", "positive", stance, article="x-7")
+    c = LabeledSentence("c", "Harga minyak sawit di Bursa Malaysia bergerak datar menjelang rilis data ekspor.", "neutral", {**stance, "Russia": "none"}, article="x-3")
+    assert a.split != b.split
+    assert len(near_duplicate_leaks([a, b, c], LEAK_COSINE)) == 1
+    assert near_duplicate_leaks([a, c], LEAK_COSINE) == []
+
+
+def test_realism_statistics_measure_what_they_name() -> None:
+    from sikap.realism import Sample, realism_stats
+
+    none = {"NATO": "none", "Russia": "none", "Ukraine": "none"}
+    samples = [
+        Sample("“Kami tidak akan mundur,” kata Peskov kepada wartawan di Moskow pada Senin (25/11).", {**none, "Russia": "neutral"}),
+        Sample("Namun, Presiden Rusia Vladimir Putin menolak tawaran itu.", {**none, "Russia": "neutral"}),
+        Sample("Harga beras stabil.", none),
+        Sample("Pengamat menilai NATO, Rusia dan Ukraina sama-sama keras kepala.", {"NATO": "oppose", "Russia": "oppose", "Ukraine": "oppose"}),
+    ]
+    stats = realism_stats(samples)
+    assert stats["direct quotes"] == 0.25 and stats["attribution verbs"] == 0.25
+    assert stats["opens with anaphor or connective"] == 0.25
+    assert stats["(dd/mm) dates"] == 0.25 and stats["relative time"] == 0.25
+    assert stats["title + full name"] == 0.25
+    assert stats["names all three targets"] == 0.25 and stats["no target"] == 0.25
+    assert stats["menilai/dinilai/berpendapat"] == 0.25 and stats["  of which polar"] == 1.0
+    assert stats["words per sentence, mean"] == sum(len(s.text.split()) for s in samples) / 4

@@ -36,7 +36,7 @@ class _ScoringActor:
             Article(**{f: (None if batch[f][i] == "" and f != "text" else batch[f][i]) for f in fields})
             for i in range(len(batch["id"]))
         ]
-        scored = score_articles(articles, self.predictor.predict, self.predictor.target_names, self.predictor.tag)
+        scored = score_articles(articles, self.predictor)
         return {
             "id": [a.id for a in articles],
             "rows": [json.dumps(rows, ensure_ascii=False) for rows, _ in scored],

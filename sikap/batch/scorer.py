@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from tqdm.auto import tqdm
 
-from sikap.analyze import article_segments, assemble
+from sikap.analyze import article_mentions, article_segments, assemble, sentences_to_classify
 from sikap.batch.formats import (
     flatten_sentence,
     flatten_summary,
@@ -28,6 +28,7 @@ from sikap.batch.formats import (
     write_flat,
 )
 from sikap.batch.readers import Article, BadRecord, count_articles, iter_articles
+from sikap.context_mentions import ContextMentionDetector
 from sikap.errors import InputError
 from sikap.predictor import Predictor
 
@@ -96,14 +97,16 @@ def with_evidence(summary: dict, sentences: list[dict], targets: list[str]) -> d
     return summary
 
 
-def score_articles(
-    articles: list[Article], classify: Callable[[list[str]], list[dict]], targets: list[str], model: str
-) -> list[tuple[list[dict], dict]]:
-    """Sentence rows and the summary of each article, with one ``classify`` call for all their sentences."""
+def score_articles(articles: list[Article], predictor: Predictor) -> list[tuple[list[dict], dict]]:
+    """Sentence rows and the summary of each article, with one prediction call for all their sentences;
+    mentions are resolved in article context ("aliansi itu" after NATO was named)."""
     items = [{"id": a.id, "title": a.title, "text": a.text} for a in articles]
     segmented = [article_segments(a.title, a.text) for a in articles]
-    texts = [s["text"] for segs in segmented for s in segs if not s["skipped"]]
-    results = assemble(items, segmented, classify(texts) if texts else [], targets)
+    texts = sentences_to_classify(segmented)
+    resolver = ContextMentionDetector(predictor.targets, predictor.detector)
+    predictions = predictor.predict(texts, mentions=article_mentions(segmented, resolver)) if texts else []
+    targets, model = predictor.target_names, predictor.tag
+    results = assemble(items, segmented, predictions, targets)
     out = []
     for article, result in zip(articles, results, strict=True):
         rows = [{"article_id": article.id, **s} for s in result["sentences"]]
@@ -267,7 +270,7 @@ def score(
     targets = predictor.target_names
 
     def process(articles: list[Article]) -> list[tuple[list[dict], dict]]:
-        return score_articles(articles, predictor.predict, targets, predictor.tag)
+        return score_articles(articles, predictor)
 
     return run_scoring(
         inputs, paths, targets, process, resume, strict, console or Console(stderr=True), window, progress

@@ -31,8 +31,8 @@ def labels_check() -> None:
 def labels_stats(
     markdown: Annotated[bool, typer.Option(help="Print a Markdown table (as in labels/CARD.md).")] = False,
 ) -> None:
-    """Print the counts table: classes per target, sentiment, coverage measures, per split."""
-    from sikap.labels import load_labels, stats_rows
+    """Print the counts table (classes per target, sentiment, coverage, per split) and the realism table."""
+    from sikap.labels import load_labels, realism_rows, stats_rows
     from sikap.targets import load_targets
 
     try:
@@ -40,15 +40,22 @@ def labels_stats(
         labels = load_labels(targets=targets)
     except SikapError as exc:
         fail(str(exc))
-    table = stats_rows(labels.sentences, [t.name for t in targets])
+    counts = stats_rows(labels.sentences, [t.name for t in targets])
+    _print_table("count", {split: {k: str(v) for k, v in rows.items()} for split, rows in counts.items()}, markdown)
+    print()
+    _print_table("realism (share of sentences unless a mean)", realism_rows(labels.sentences), markdown)
+
+
+def _print_table(title: str, table: dict[str, dict[str, str]], markdown: bool) -> None:
+    """One row per key, one column per split; Markdown or a rich table."""
     keys = list(dict.fromkeys(k for split in table.values() for k in split))
     if markdown:
-        print("| count | " + " | ".join(table) + " |")
+        print(f"| {title} | " + " | ".join(table) + " |")
         print("|---|" + "---|" * len(table))
         for key in keys:
-            print(f"| {key} | " + " | ".join(str(table[s].get(key, 0)) for s in table) + " |")
+            print(f"| {key.strip()} | " + " | ".join(table[s].get(key, "–") for s in table) + " |")
         return
-    rich_table = Table("count", *table)
+    rich_table = Table(title, *table)
     for key in keys:
-        rich_table.add_row(key, *(str(table[s].get(key, 0)) for s in table))
+        rich_table.add_row(key, *(table[s].get(key, "–") for s in table))
     Console().print(rich_table)

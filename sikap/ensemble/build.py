@@ -10,7 +10,7 @@ from rich.console import Console
 from sikap.ensemble.fitting import MEMBERS, HeadData, HeadFit, fit_head
 from sikap.ensemble.predictor import SENTIMENT_HEAD, EnsemblePredictor
 from sikap.errors import SikapError
-from sikap.labels import LabeledSentence, LabelSet
+from sikap.labels import LabeledSentence, LabelSet, label_mentions
 from sikap.predictor import Predictor
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
 from sikap.store import FINE_TUNED_KINDS, StoredModel, get_model, newest
@@ -74,7 +74,7 @@ def fit_ensemble(members: dict[str, Predictor], dev: list[LabeledSentence]) -> d
     if SENTIMENT_HEAD in transformer.target_names:
         raise SikapError(f"a target may not be called {SENTIMENT_HEAD!r}: it names the sentiment head")
     texts = [s.text for s in dev]
-    mentions = [transformer.detector.find(t) for t in texts]
+    mentions = label_mentions(dev, transformer.detector)
     probabilities = {name: member.probabilities(texts, mentions) for name, member in members.items()}
     return {
         head: fit_head(data) for head, data in head_data(dev, mentions, probabilities, transformer.target_names).items()

@@ -22,7 +22,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from sikap.errors import SikapError
-from sikap.labels import LabeledSentence, LabelSet, labels_hash
+from sikap.labels import REALISTIC, LabeledSentence, LabelSet, label_mentions, labels_hash
 from sikap.metrics import evaluate_predictions, headline, write_report
 from sikap.paths import REPO_ROOT, sikap_home
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
@@ -81,8 +81,10 @@ def build_dataset(rows: list[LabeledSentence], tokenizer, detector: MentionDetec
     """A ``datasets.Dataset`` with token ids, mention masks and label ids (``-100`` where a target is ``none``)."""
     from datasets import Dataset
 
+    found = label_mentions(rows, detector)  # anaphors resolved through each article
     dataset = Dataset.from_dict(
         {
+            "row": list(range(len(rows))),
             "text": [s.text for s in rows],
             "sentiment": [SENTIMENTS.index(s.sentiment) for s in rows],
             "stance": [
@@ -92,10 +94,10 @@ def build_dataset(rows: list[LabeledSentence], tokenizer, detector: MentionDetec
     )
 
     def tokenize(batch: dict) -> dict:
-        mentions = [detector.find(text) for text in batch["text"]]
+        mentions = [found[i] for i in batch["row"]]
         return encode(tokenizer, batch["text"], mentions, names, max_length)
 
-    return dataset.map(tokenize, batched=True, remove_columns=["text"], desc="tokenizing")
+    return dataset.map(tokenize, batched=True, remove_columns=["row", "text"], desc="tokenizing")
 
 
 class LengthGroupedBatches:
@@ -228,7 +230,7 @@ def evaluate_model(
     device: torch.device,
 ) -> dict:
     predictor = TransformerPredictor("evaluation", targets, model, tokenizer, max_length=max_length, device=str(device))
-    metrics = evaluate_predictions(rows, predictor.predict([s.text for s in rows]), [t.name for t in targets])
+    metrics = evaluate_predictions(rows, predictor.predict_labeled(rows), [t.name for t in targets])
     model.train()
     return metrics
 
@@ -387,7 +389,7 @@ def train_transformer(
     model.eval()
     metrics = {
         split: evaluate_model(model, tokenizer, targets, rows, config.max_length, device)
-        for split, rows in (("dev", dev_rows), ("test", test_rows))
+        for split, rows in (("dev", dev_rows), ("test", test_rows), (REALISTIC, labels.split(REALISTIC)))
         if rows
     }
     model.to("cpu")
