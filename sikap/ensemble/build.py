@@ -97,6 +97,15 @@ def build_ensemble(
     started = time.perf_counter()
     stored = pick_members(transformer, default, console)
     console.log("members: " + ", ".join(f"{name} {model.tag}" for name, model in stored.items()))
+    current = labels_hash()
+    for name, model in stored.items():
+        if model.metadata.get("labels_hash", current) != current:
+            console.log(
+                f"[yellow]warning:[/] the {name} member {model.tag} was trained on other labels "
+                f"(hash {model.metadata['labels_hash']}, now {current}): dev may overlap its training data, "
+                "so the fitted weights can favour it; retrain it for a fair fit",
+                highlight=False,
+            )
     members = {name: load_stored(model) for name, model in stored.items()}
     dev = labels.split("dev")
     if not dev:
@@ -123,7 +132,7 @@ def build_ensemble(
         "weights": {head: h["weights"] for head, h in heads.items()},
         "temperatures": {head: h["temperatures"] for head, h in heads.items()},
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "labels_hash": labels_hash(),
+        "labels_hash": current,
         **{key: source[key] for key in TRANSFORMER_FIELDS if key in source},
         "fit": {"data": "dev", "n": len(dev), "weight_grid_step": 0.05, "heads": heads},
         "metrics": {split: summary(by_model["ensemble"]) for split, by_model in results.items()},
