@@ -76,12 +76,13 @@ def comparison_markdown(results: dict[str, dict[str, dict]], tags: dict[str, str
 
 def _print_table(results: dict[str, dict[str, dict]], tags: dict[str, str], console: Console) -> None:
     table = Table("model", "data", "n", *COLUMNS, title="macro-F1 by model and data set")
-    table.add_column("tag", no_wrap=True)
     for data, by_model in results.items():
         for model, metrics in by_model.items():
             row = summary(metrics)
-            table.add_row(model, data, str(metrics["n"]), *(f"{row[c]:.3f}" for c in COLUMNS), tags[model])
+            table.add_row(model, data, str(metrics["n"]), *(f"{row[c]:.3f}" for c in COLUMNS))
     console.print(table)
+    for model, tag in tags.items():
+        console.print(f"{model}: {tag}", highlight=False, soft_wrap=True)
 
 
 def evaluate_model_on(tag: str | None, data: Path | None, output: Path | None, console: Console | None = None) -> Path:
