@@ -20,7 +20,7 @@ def export(
         list[str] | None,
         typer.Option(
             "--int8-keep-fp32",
-            help="With --int8: leave MatMuls whose node name contains this in float32 (repeatable; "
+            help="With --int8: leave MatMuls whose node name matches this regular expression in float32 (repeatable; "
             "default for e5-small: the built-in recipe).",
         ),
     ] = None,

@@ -86,18 +86,20 @@ def export_graph(model, tokenizer, path: Path, opset: int = OPSET) -> list[str]:
 
 
 def matmuls_matching(path: Path, patterns: tuple[str, ...]) -> list[str]:
-    """Names of the MatMul nodes of the graph at ``path`` whose name contains any of ``patterns``."""
+    """Names of the MatMul nodes of the graph at ``path`` that any of the regular expressions ``patterns`` finds."""
+    import re
+
     import onnx
 
     graph = onnx.load(str(path), load_external_data=False).graph
-    return [n.name for n in graph.node if n.op_type == "MatMul" and any(p in n.name for p in patterns)]
+    return [n.name for n in graph.node if n.op_type == "MatMul" and any(re.search(p, n.name) for p in patterns)]
 
 
 def quantize_int8(source: Path, target: Path, keep_fp32: tuple[str, ...] = ()) -> dict:
     """Dynamic int8 quantization of every MatMul with constant weights except those named by ``keep_fp32``.
 
-    ``keep_fp32`` holds substrings of node names, e.g. ``layer.11/`` (a whole layer) or
-    ``/output/dense/MatMul`` (feed-forward outputs); the matching MatMuls stay float32.
+    ``keep_fp32`` holds regular expressions over node names, e.g. ``layer\\.11/`` (a whole layer)
+    or ``layer\\.\\d+/output/dense`` (the feed-forward outputs); the matching MatMuls stay float32.
 
     Weights: int8, symmetric, per output channel, ``reduce_range`` (7 bits). Without VNNI,
     x86 CPUs multiply u8 activations by s8 weights with 16-bit intermediate sums that
