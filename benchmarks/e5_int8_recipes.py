@@ -23,7 +23,6 @@ RECIPES = {
     "first + last layer fp32": (r"layer\.(0|11)/",),
     "last 2 layers fp32": (r"layer\.(10|11)/",),
     "FFN-out + last layer fp32": (r"layer\.\d+/output/dense", r"layer\.11/"),
-    "heads fp32": (r"head",),
 }
 
 

@@ -73,13 +73,18 @@ def test_sentencepiece_offsets_mark_the_mention_tokens(e5_dir: Path) -> None:
     found = MentionDetector(targets).find(text)
     encoded = encode(tokenizer, [text], [found], names, 64)
     tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"][0])
-    marked = {name: [t for t, m in zip(tokens, mask, strict=True) if m] for name, mask in zip(names, encoded["target_mask"][0], strict=True)}
+    marked = {
+        name: [t for t, m in zip(tokens, mask, strict=True) if m]
+        for name, mask in zip(names, encoded["target_mask"][0], strict=True)
+    }
     assert "".join(marked["NATO"]).replace("▁", "") == "NATO"
     assert "".join(marked["Russia"]).replace("▁", "") == "Kremlin"
     assert "".join(marked["Ukraine"]).replace("▁", "") == "Kyiv"
 
 
-def test_training_on_e5_uses_its_config_and_keeps_frozen_weights(tiny_e5: Path, tmp_path: Path, default_tag: str) -> None:
+def test_training_on_e5_uses_its_config_and_keeps_frozen_weights(
+    tiny_e5: Path, tmp_path: Path, default_tag: str
+) -> None:
     from safetensors.torch import load_file
 
     result = runner.invoke(
