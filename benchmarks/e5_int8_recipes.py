@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 RECIPES = {
+    "blockwise: all MatMuls int8": (),
+    "blockwise: FFN-out fp32": (r"layer\.\d+/output/dense",),
     "all MatMuls int8": (),
     "FFN-out fp32": (r"layer\.\d+/output/dense",),
     "attention-out + FFN-out fp32": (r"output/dense",),
@@ -65,7 +67,8 @@ def main() -> None:
         for name, keep in RECIPES.items():
             if args.recipes and name not in args.recipes:
                 continue
-            quantize_int8(fp32, tmp / "int8.onnx", keep)
+            method = "blockwise" if name.startswith("blockwise") else "dynamic"
+            quantize_int8(fp32, tmp / "int8.onnx", keep, method)
             compact_word_embeddings(tmp / "int8.onnx", staging / MODEL_FILE)
             predictor = OnnxPredictor.load("candidate", staging)
             started = time.perf_counter()
@@ -77,6 +80,7 @@ def main() -> None:
                 json.dumps(
                     {
                         "recipe": name,
+                        "method": method,
                         "keep_fp32": keep,
                         "passes": not found,
                         "agreement_pct": validation["agreement_pct"],

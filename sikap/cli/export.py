@@ -24,6 +24,13 @@ def export(
             "default for e5-small: the built-in recipe).",
         ),
     ] = None,
+    int8_method: Annotated[
+        str | None,
+        typer.Option(
+            help="With --int8: dynamic (per-tensor activations) or blockwise (MatMulNBits, blocks of 32); "
+            "default: blockwise for e5-small, dynamic otherwise."
+        ),
+    ] = None,
     max_f1_drop: Annotated[
         float, typer.Option(help="Refuse if any target's dev macro-F1 drops by more than this many points.")
     ] = 1.5,
@@ -47,6 +54,7 @@ def export(
                 max_f1_drop=max_f1_drop,
                 console=console,
                 keep_fp32=tuple(keep_fp32) if keep_fp32 else None,
+                int8_method=int8_method,
             )
         )
     except KeyboardInterrupt:
