@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sikap.cli import app
+from sikap.onnx.embeddings import dequantize, quantize_q4_0
 from sikap.store import get_model
 from sikap.targets import MentionDetector, load_targets
 from sikap.transformer import base_model
@@ -30,7 +31,11 @@ def tiny_e5(e5_dir: Path, tmp_path_factory) -> Path:
     config = json.loads((e5_dir / "config.json").read_text())
     shape = {"hidden_size": 32, "num_hidden_layers": 5, "num_attention_heads": 2, "intermediate_size": 64}
     torch.manual_seed(0)
-    BertModel(BertConfig(**{**config, **shape})).save_pretrained(directory)
+    model = BertModel(BertConfig(**{**config, **shape}))
+    table = model.embeddings.word_embeddings.weight
+    with torch.no_grad():  # 4-bit values like the real e5 table, so a frozen table exports losslessly
+        table.copy_(torch.from_numpy(dequantize(*quantize_q4_0(table.numpy()))))
+    model.save_pretrained(directory)
     return directory
 
 
@@ -102,3 +107,11 @@ def test_training_on_e5_uses_its_config_and_keeps_frozen_weights(
     frozen = next(k for k in after if "layer.0.attention.self.query.weight" in k)
     trained = next(k for k in after if "layer.4.attention.self.query.weight" in k)
     assert before[frozen].equal(after[frozen]) and not before[trained].equal(after[trained])
+
+    exported = runner.invoke(app, ["export", "--onnx", "--min-agreement", "0", "--max-f1-drop", "100"])
+    assert exported.exit_code == 0, exported.output
+    onnx_meta = get_model(exported.stdout.strip().splitlines()[-1]).metadata
+    assert onnx_meta["base"]["name"] == "multilingual-e5-small"
+    embeddings = onnx_meta["onnx"]["word_embeddings"]
+    assert embeddings["rows"] == 250037 and embeddings["max_abs_error"] == 0.0  # frozen Q4 table: lossless
+    assert embeddings["mib_after"] < embeddings["mib_before"] / 6
