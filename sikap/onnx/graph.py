@@ -155,6 +155,9 @@ def _quantize_blockwise(source: Path, target: Path, excluded: list[str]) -> dict
         raise SikapError(
             f"blockwise int8 needs onnxruntime's MatMulNBits quantizer ({exc}); pip install onnx-ir"
         ) from None
+    chatty = logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer")
+    level = chatty.level
+    chatty.setLevel(logging.WARNING)  # it logs every node it skips at INFO
     quantizer = MatMulNBitsQuantizer(
         onnx.load(str(source)),
         bits=8,
@@ -163,7 +166,10 @@ def _quantize_blockwise(source: Path, target: Path, excluded: list[str]) -> dict
         accuracy_level=4,
         nodes_to_exclude=excluded,
     )
-    quantizer.process()
+    try:
+        quantizer.process()
+    finally:
+        chatty.setLevel(level)
     quantizer.model.save_model_to_file(str(target), use_external_data_format=False)
     return {
         "method": "onnxruntime MatMulNBits (8 bits, block 32, accuracy level 4)",
