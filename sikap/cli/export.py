@@ -20,8 +20,15 @@ def export(
         list[str] | None,
         typer.Option(
             "--int8-keep-fp32",
-            help="With --int8: leave MatMuls whose node name contains this in float32 (repeatable; "
+            help="With --int8: leave MatMuls whose node name matches this regular expression in float32 (repeatable; "
             "default for e5-small: the built-in recipe).",
+        ),
+    ] = None,
+    int8_method: Annotated[
+        str | None,
+        typer.Option(
+            help="With --int8: dynamic (per-tensor activations) or blockwise (MatMulNBits, blocks of 32); "
+            "default: blockwise for e5-small, dynamic otherwise."
         ),
     ] = None,
     max_f1_drop: Annotated[
@@ -47,6 +54,7 @@ def export(
                 max_f1_drop=max_f1_drop,
                 console=console,
                 keep_fp32=tuple(keep_fp32) if keep_fp32 else None,
+                int8_method=int8_method,
             )
         )
     except KeyboardInterrupt:

@@ -26,8 +26,8 @@ from sikap.onnx.graph import (
 )
 from sikap.onnx.validate import MAX_F1_DROP, MIN_AGREEMENT, compare, problems
 
-# The int8 recipe for e5-small: MatMuls left in float32 (substrings of node names); see quantize_int8.
-INT8_KEEP_FP32: tuple[str, ...] = ()
+# The int8 recipe for e5-small (benchmarks/e5_int8_recipes.py compares the candidates); see quantize_int8.
+E5_INT8_RECIPE: dict = {"method": "blockwise", "keep_fp32": (r"layer\.\d+/output/dense",)}
 E5_NAME = "multilingual-e5-small"
 
 # Copied from the source model's metadata so /metadata describes the export fully.
@@ -35,7 +35,13 @@ SOURCE_FIELDS = ("base_model", "base", "labels_hash", "config", "trained_at", "g
 
 
 def build_export(
-    model, tokenizer, directory: Path, precision: str, max_length: int, keep_fp32: tuple[str, ...] = ()
+    model,
+    tokenizer,
+    directory: Path,
+    precision: str,
+    max_length: int,
+    keep_fp32: tuple[str, ...] = (),
+    int8_method: str = "dynamic",
 ) -> dict:
     """Write ``model.onnx``, the tokenizer and ``onnx_config.json`` into ``directory``; returns the build details.
 
@@ -54,7 +60,7 @@ def build_export(
         "exporter": "torch.onnx TorchScript (dynamo=False), eager attention",
     }
     if precision == "int8":
-        details["quantization"] = quantize_int8(graph, work / "int8.onnx", keep_fp32)
+        details["quantization"] = quantize_int8(graph, work / "int8.onnx", keep_fp32, int8_method)
         graph = work / "int8.onnx"
     embeddings = compact_word_embeddings(graph)
     if embeddings:
@@ -84,6 +90,7 @@ def export_onnx(
     max_f1_drop: float = MAX_F1_DROP,
     console: Console | None = None,
     keep_fp32: tuple[str, ...] | None = None,
+    int8_method: str | None = None,
 ) -> str:
     """Export ``tag`` (default: the newest transformer) and save it as ``sikap-onnx:<version>-<precision>``.
 
@@ -126,9 +133,12 @@ def export_onnx(
     with tempfile.TemporaryDirectory(prefix="sikap-onnx-") as tmp:
         staging = Path(tmp)
         with console.status(f"exporting {tag} to ONNX ({precision})"):
+            is_e5 = source.metadata.get("base", {}).get("name") == E5_NAME
             if keep_fp32 is None:
-                keep_fp32 = INT8_KEEP_FP32 if source.metadata.get("base", {}).get("name") == E5_NAME else ()
-            details = build_export(model, tokenizer, staging, precision, max_length, keep_fp32)
+                keep_fp32 = E5_INT8_RECIPE["keep_fp32"] if is_e5 else ()
+            if int8_method is None:
+                int8_method = E5_INT8_RECIPE["method"] if is_e5 else "dynamic"
+            details = build_export(model, tokenizer, staging, precision, max_length, keep_fp32, int8_method)
             shutil.copy(source.path / "targets.yaml", staging / "targets.yaml")
         console.log(f"exported {tag}: {precision}, {details['size_mb']} MB")
 
