@@ -1,12 +1,13 @@
 """e5-small backends side by side, same sentences, same run: sentences/s, peak RSS, disk size.
 
 Rows: the embedded TF-IDF default; the fine-tuned e5-small in torch, ONNX fp32 and ONNX int8
-(tags from the model store); and a fair peer, ``transformers.pipeline`` with batching (batch 32,
+(tags from the model store); the ensemble of an export with the default (``--ensemble``); and a fair peer, ``transformers.pipeline`` with batching (batch 32,
 one pipeline per head: sentiment, and stance on (sentence, target) pairs, so 4 passes) on
 BertForSequenceClassification models of the e5-small base. Each row runs in a fresh process
 (clean peak RSS) through the worker of ``benchmarks/throughput.py``; ``lscpu`` is printed first.
 
-    python benchmarks/e5_backends.py --torch TAG --fp32 TAG --int8 TAG [--sentences 2000] [--pipeline-sentences 400]
+    python benchmarks/e5_backends.py --torch TAG --fp32 TAG --int8 TAG [--ensemble TAG] [--sentences 2000]
+                                     [--pipeline-sentences 400]
 """
 
 import argparse
@@ -39,6 +40,9 @@ def main() -> None:
     parser.add_argument("--fp32", help="tag of its ONNX fp32 export")
     parser.add_argument("--int8", help="tag of its ONNX int8 export")
     parser.add_argument("--default", help="tag of the TF-IDF model (default: built if missing)")
+    parser.add_argument(
+        "--ensemble", help="tag of an ensemble (sikap-ensemble:...); its disk size includes its members"
+    )
     parser.add_argument("--sentences", type=int, default=2000)
     parser.add_argument("--pipeline-sentences", type=int, default=400)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -74,6 +78,7 @@ def main() -> None:
             ("e5-small torch fp32", "torch", args.torch, "all.json"),
             ("e5-small ONNX fp32", "onnx", args.fp32, "all.json"),
             ("e5-small ONNX int8", "onnx", args.int8, "all.json"),
+            ("ensemble (e5-small member + TF-IDF)", "ensemble", args.ensemble, "all.json"),
             ("pipeline ×4 heads, batch 32 (peer)", "pipeline", None, "pipeline.json"),
         ]
         rows = []
@@ -83,6 +88,8 @@ def main() -> None:
             spec = {**common, "backend": backend, "tag": tag, "sentences": str(tmp / data), "pipeline_batch": 32}
             result = tp.measure(spec, tmp)
             disk = size_mib(get_model(tag).path) if tag else 4 * size_mib(base)
+            if backend == "ensemble":
+                disk += sum(size_mib(get_model(t).path) for t in get_model(tag).metadata["members"].values())
             rows.append({"name": name, "tag": tag or "-", "disk_mib": disk, **result})
             print(json.dumps(rows[-1]), flush=True)
     print(f"\nthreads {args.threads}; max_length {max_length}; batch {args.batch_size}; load avg {os.getloadavg()}")
