@@ -109,6 +109,8 @@ def worker(spec: dict) -> dict:
         loaded = time.perf_counter() - started
         kwargs = {"truncation": True, "max_length": spec["max_length"]}
 
+        kwargs["batch_size"] = spec.get("pipeline_batch", 1)
+
         def run(batch: list[str]) -> list:
             out = [pipes["sentiment"](batch, **kwargs)]
             for target in TARGETS:

@@ -24,8 +24,9 @@ with bentoml.importing():
     from sikap.targets import load_targets
 
 BATCH_SIZE = 32  # sentences per batch: the chunk size of the API and the batcher's max_batch_size
-# The model to serve, resolved at import: SIKAP_MODEL, else the newest transformer, else the
-# embedded default. Declaring it on the class makes `bentoml build` pack it into the Bento.
+# The model to serve, resolved at import: SIKAP_MODEL, else the newest ensemble, else the newest
+# transformer or export, else the embedded default. Declaring it (and an ensemble's members) on
+# the class makes `bentoml build` pack it into the Bento.
 # On a fresh clone the store is empty; the Classifier then builds the default when it starts.
 SERVED = resolve()
 
@@ -39,6 +40,9 @@ class Classifier:
 
     if SERVED is not None:
         model_ref = bentoml.models.BentoModel(SERVED.tag)
+        if SERVED.kind == "ensemble":  # its members are packed beside it
+            transformer_ref = bentoml.models.BentoModel(SERVED.metadata["members"]["transformer"])
+            default_ref = bentoml.models.BentoModel(SERVED.metadata["members"]["default"])
 
     def __init__(self) -> None:
         self.ready = False

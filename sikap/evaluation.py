@@ -1,20 +1,94 @@
-"""Evaluate a stored model on a labeled JSON Lines file (default: the test split of labels/)."""
+"""Evaluate a stored model on labeled data: every split but train (or one file), an ensemble's members side by side."""
 
 import re
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
+from rich.table import Table
 
 from sikap.errors import InputError
-from sikap.labels import load_labels
+from sikap.io import write_atomic
+from sikap.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, load_labels
 from sikap.loading import load_stored
-from sikap.metrics import evaluate_predictions, headline, write_report
+from sikap.metrics import evaluate_predictions, write_report
 from sikap.paths import REPO_ROOT
+from sikap.predictor import Predictor
 from sikap.store import get_model, resolve
+
+COLUMNS = ("stance macro-F1", "stance F_avg", "sentiment macro-F1")
+
+
+def evaluation_sets(labels: LabelSet) -> list[tuple[str, list[LabeledSentence]]]:
+    """The non-empty evaluation splits (dev, test, realistic), then any other split but train the labels hold."""
+    present = {s.split for s in labels.sentences}
+    names = [*EVALUATION_SPLITS, *sorted(present - {*EVALUATION_SPLITS, "train"})]
+    return [(name, rows) for name in names if (rows := labels.split(name))]
+
+
+def score_models(predictor: Predictor, rows: list[LabeledSentence]) -> dict[str, dict]:
+    """Metrics on ``rows`` keyed by model: for an ensemble ``ensemble`` and each member (members run once),
+    else the model's kind. Mentions are resolved through each row's article, as in training."""
+    texts = [s.text for s in rows]
+    mentions = label_mentions(rows, predictor.detector)
+    names = predictor.target_names
+    members = getattr(predictor, "members", None)
+    if members is None:
+        return {
+            predictor.kind: evaluate_predictions(
+                rows, predictor.records(texts, mentions, *predictor.probabilities(texts, mentions)), names
+            )
+        }
+    probabilities = predictor.member_probabilities(texts, mentions)
+    result = {
+        "ensemble": evaluate_predictions(
+            rows, predictor.records(texts, mentions, *predictor.combine(probabilities)), names
+        )
+    }
+    for name, member in members.items():
+        result[name] = evaluate_predictions(rows, member.records(texts, mentions, *probabilities[name]), names)
+    return result
+
+
+def summary(metrics: dict) -> dict[str, float]:
+    """Stance macro-F1 and F_avg averaged over targets, sentiment macro-F1, and macro-F1 per target."""
+    targets = metrics["targets"]
+    return {
+        "stance macro-F1": round(float(np.mean([t["macro_f1"] for t in targets.values()])), 4),
+        "stance F_avg": round(float(np.mean([t["f_avg"] for t in targets.values()])), 4),
+        "sentiment macro-F1": round(metrics["sentiment"]["macro_f1"], 4),
+        **{f"{name} F1": round(t["macro_f1"], 4) for name, t in targets.items()},
+    }
+
+
+def comparison_markdown(results: dict[str, dict[str, dict]], tags: dict[str, str]) -> str:
+    """A Markdown table, one row per model and data set: ``results[data][model] = metrics``."""
+    first = next(iter(next(iter(results.values())).values()))
+    columns = [*COLUMNS, *(f"{name} F1" for name in first["targets"])]
+    lines = ["| model | data | n | " + " | ".join(columns) + " |", "|---" * (len(columns) + 3) + "|"]
+    for data, by_model in results.items():
+        for model, metrics in by_model.items():
+            row = summary(metrics)
+            cells = " | ".join(f"{row[c]:.3f}" for c in columns)
+            lines.append(f"| {model} `{tags[model]}` | {data} | {metrics['n']} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+def _print_table(results: dict[str, dict[str, dict]], tags: dict[str, str], console: Console) -> None:
+    table = Table("model", "data", "n", *COLUMNS, title="macro-F1 by model and data set")
+    for data, by_model in results.items():
+        for model, metrics in by_model.items():
+            row = summary(metrics)
+            table.add_row(model, data, str(metrics["n"]), *(f"{row[c]:.3f}" for c in COLUMNS))
+    console.print(table)
+    for model, tag in tags.items():
+        console.print(f"{model}: {tag}", highlight=False, soft_wrap=True)
 
 
 def evaluate_model_on(tag: str | None, data: Path | None, output: Path | None, console: Console | None = None) -> Path:
-    """Write ``metrics.json``, ``report.md`` and confusion matrices; returns the report path."""
+    """Score a model (default: the one served) on ``data`` or on every split but train; for an ensemble,
+    its members too. Writes ``metrics.json``, ``report.md`` and confusion matrices per model and data set,
+    and ``comparison.md``; returns the path of ``comparison.md``."""
     console = console or Console(stderr=True)
     stored = get_model(tag) if tag else resolve()
     if stored is None:
@@ -24,13 +98,25 @@ def evaluate_model_on(tag: str | None, data: Path | None, output: Path | None, c
     if labels.errors:
         shown = "\n".join(str(p) for p in labels.errors[:20])
         raise InputError(f"{len(labels.errors)} error(s) in the evaluation data:\n{shown}")
-    rows = labels.sentences if data else labels.split("test")
-    if not rows:
+    sets = [(data.stem, labels.sentences)] if data else evaluation_sets(labels)
+    if not any(rows for _, rows in sets):
         raise InputError(f"{data or 'labels/'}: no labeled sentences to evaluate")
-    with console.status(f"evaluating {stored.tag} on {len(rows)} sentences"):
-        metrics = evaluate_predictions(rows, predictor.predict_labeled(rows), predictor.target_names)
-    name = data.stem if data else "test"
-    output = output or REPO_ROOT / "reports" / re.sub(r"[^\w.-]", "_", stored.tag) / name
-    report = write_report(metrics, output, f"{stored.tag} on {data or 'the test split'}")
-    console.log(f"{stored.tag}: {headline(metrics)}; report at {report}")
-    return report
+    members = getattr(predictor, "members", {})
+    tags = (
+        {"ensemble": stored.tag, **{name: m.tag for name, m in members.items()}}
+        if members
+        else {stored.kind: stored.tag}
+    )
+    base = output or REPO_ROOT / "reports" / re.sub(r"[^\w.-]", "_", stored.tag)
+    results: dict[str, dict[str, dict]] = {}
+    for name, rows in sets:
+        with console.status(f"evaluating {stored.tag} on {name} ({len(rows)} sentences)"):
+            results[name] = score_models(predictor, rows)
+        directory = output if data and output else base / name
+        for model, metrics in results[name].items():
+            target = directory / model if members else directory
+            write_report(metrics, target, f"{tags[model]} on {data or f'the {name} split'}")
+    comparison = base / "comparison.md"
+    write_atomic(comparison, f"# {stored.tag}\n\n" + comparison_markdown(results, tags))
+    _print_table(results, tags, console)
+    return comparison

@@ -21,6 +21,10 @@ def load_stored(model: StoredModel) -> Predictor:
         from sikap.onnx.predict import OnnxPredictor
 
         return OnnxPredictor.load(model.tag, model.path, model.metadata)
+    if model.kind == "ensemble":
+        from sikap.ensemble import EnsemblePredictor
+
+        return EnsemblePredictor.load(model.tag, model.path, model.metadata)
     raise SikapError(f"model {model.tag} has unknown kind {model.kind!r}")
 
 

@@ -58,13 +58,24 @@ class Predictor(ABC):
         """
         if not texts:
             return []
-        ids = ids if ids is not None else [None] * len(texts)
         if mentions is None:
             mentions = [self.detector.find(text) for text in texts]
         elif len(mentions) != len(texts):
             raise ValueError(f"{len(mentions)} mention sets for {len(texts)} texts")
         mentions = list(mentions)
         sentiment, stance = self.probabilities(texts, mentions)
+        return self.records(texts, mentions, sentiment, stance, ids)
+
+    def records(
+        self,
+        texts: list[str],
+        mentions: list[dict[str, list[Mention]]],
+        sentiment: np.ndarray,
+        stance: dict[str, np.ndarray],
+        ids: Sequence[str | None] | None = None,
+    ) -> list[dict]:
+        """Contract records from probabilities already computed (as :meth:`probabilities` returns them)."""
+        ids = ids if ids is not None else [None] * len(texts)
         results = []
         for i, text in enumerate(texts):
             record = {

@@ -1,8 +1,10 @@
 """The model store: BentoML models under ``models/`` (or ``$SIKAP_HOME``), and which one to serve.
 
-Three model names live in it: ``sikap-default`` (the embedded scikit-learn baseline),
-``sikap`` (fine-tuned transformers) and ``sikap-onnx`` (their validated ONNX exports).
-Versions are ``YYYYMMDD-HHMMSS-<labels hash>`` (exports add ``-fp32`` or ``-int8``).
+Four model names live in it: ``sikap-default`` (the embedded scikit-learn baseline),
+``sikap`` (fine-tuned transformers), ``sikap-onnx`` (their validated ONNX exports) and
+``sikap-ensemble`` (a transformer or export mixed with a default; it holds only the fitted
+parameters and the tags of its two members). Versions are ``YYYYMMDD-HHMMSS-<labels hash>``
+(exports add ``-fp32`` or ``-int8``).
 """
 
 import os
@@ -17,6 +19,8 @@ from sikap.paths import use_sikap_home
 BASELINE_NAME = "sikap-default"
 TRANSFORMER_NAME = "sikap"
 ONNX_NAME = "sikap-onnx"
+ENSEMBLE_NAME = "sikap-ensemble"
+FINE_TUNED_KINDS = ("transformer", "onnx")
 MODEL_FILE = "sikap.json"
 
 
@@ -66,7 +70,7 @@ def list_models() -> list[StoredModel]:
             str(m.tag), m.info.labels.get("kind", "?"), m.info.creation_time, Path(m.path), dict(m.info.metadata)
         )
         for m in bentoml.models.list()
-        if m.tag.name in (BASELINE_NAME, TRANSFORMER_NAME, ONNX_NAME)
+        if m.tag.name in (BASELINE_NAME, TRANSFORMER_NAME, ONNX_NAME, ENSEMBLE_NAME)
     ]
     return sorted(models, key=lambda m: m.created, reverse=True)
 
@@ -86,21 +90,37 @@ def get_model(tag: str) -> StoredModel:
     )
 
 
+def members(model: StoredModel) -> list[str]:
+    """Tags of the models an ensemble needs (none for other kinds)."""
+    return list(model.metadata.get("members", {}).values()) if model.kind == "ensemble" else []
+
+
+def newest(kinds: tuple[str, ...], models: list[StoredModel] | None = None) -> StoredModel | None:
+    """The newest stored model of one of ``kinds``; an ensemble counts only when its members are stored too."""
+    models = list_models() if models is None else models
+    present = {m.tag for m in models}
+    for model in models:
+        if model.kind in kinds and all(tag in present for tag in members(model)):
+            return model
+    return None
+
+
 def resolve(requested: str | None = None) -> StoredModel | None:
-    """The model to serve: ``requested`` or ``$SIKAP_MODEL``; else the newest fine-tuned model, transformer
-    or ONNX export, by creation time; else the newest embedded default.
+    """The model to serve: ``requested`` or ``$SIKAP_MODEL``; else the newest ensemble whose members
+    are stored; else the newest fine-tuned model, transformer or ONNX export, by creation time;
+    else the newest embedded default.
 
     An export is validated against its source before it is saved, so exporting the newest
-    transformer makes the export the one served; training a newer transformer takes over again.
+    transformer makes the export the one served; training a newer transformer takes over again,
+    unless an ensemble exists: `sikap ensemble build` makes a new one from the newest members.
     """
     requested = requested or os.environ.get("SIKAP_MODEL")
     if requested:
         return get_model(requested)
     models = list_models()
-    for kinds in (("transformer", "onnx"), ("baseline",)):
-        for model in models:
-            if model.kind in kinds:
-                return model
+    for kinds in (("ensemble",), FINE_TUNED_KINDS, ("baseline",)):
+        if model := newest(kinds, models):
+            return model
     return None
 
 

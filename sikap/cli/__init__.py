@@ -1,6 +1,17 @@
 """The ``sikap`` command line: one module per command group, each a thin wrapper over library functions."""
 
-from sikap.cli import classify, export, label_loop, labels, models, report, score, train  # noqa: F401  (registers)
+from sikap.cli import (  # noqa: F401  (registers)
+    base_model,
+    classify,
+    ensemble,
+    export,
+    label_loop,
+    labels,
+    models,
+    report,
+    score,
+    train,
+)
 from sikap.cli._app import app
 
 

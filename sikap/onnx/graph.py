@@ -85,15 +85,41 @@ def export_graph(model, tokenizer, path: Path, opset: int = OPSET) -> list[str]:
     return names
 
 
-def quantize_int8(source: Path, target: Path) -> dict:
-    """Dynamic int8 quantization of every MatMul with constant weights; returns what was done.
+def matmuls_matching(path: Path, patterns: tuple[str, ...]) -> list[str]:
+    """Names of the MatMul nodes of the graph at ``path`` that any of the regular expressions ``patterns`` finds."""
+    import re
 
-    Weights: int8, symmetric, per output channel, ``reduce_range`` (7 bits). Without VNNI,
-    x86 CPUs multiply u8 activations by s8 weights with 16-bit intermediate sums that
-    saturate with full-range weights; 7-bit weights cannot saturate, and per-channel
-    scales win back the lost precision. Activations are quantized to uint8 per batch at
-    run time, so a sentence's int8 scores depend slightly on the other sentences in its batch.
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return [n.name for n in graph.node if n.op_type == "MatMul" and any(re.search(p, n.name) for p in patterns)]
+
+
+INT8_METHODS = ("dynamic", "blockwise")
+
+
+def quantize_int8(source: Path, target: Path, keep_fp32: tuple[str, ...] = (), method: str = "dynamic") -> dict:
+    """Quantize every MatMul with constant weights to int8, except those ``keep_fp32`` names; returns what was done.
+
+    ``keep_fp32`` holds regular expressions over node names, e.g. ``layer\\.11/`` (a whole layer)
+    or ``layer\\.\\d+/output/dense`` (the feed-forward outputs); the matching MatMuls stay float32.
+
+    ``dynamic``: onnxruntime ``quantize_dynamic``. Weights int8, symmetric, per output channel,
+    ``reduce_range`` (7 bits): without VNNI, x86 CPUs multiply u8 activations by s8 weights with
+    16-bit intermediate sums that saturate with full-range weights. Activations are quantized
+    to uint8 with one scale per tensor per batch, so a sentence's scores depend slightly on its
+    batch, and one outlier channel coarsens every other channel.
+
+    ``blockwise``: ``MatMulNBits`` with 8-bit weights in blocks of 32 (one scale each) and
+    ``accuracy_level`` 4: activations are quantized to int8 per block of 32 at run time, so an
+    outlier only coarsens its own block. Needs the ``onnx-ir`` package.
     """
+    if method not in INT8_METHODS:
+        raise SikapError(f"int8 method must be one of {', '.join(INT8_METHODS)}, not {method!r}")
+    excluded = matmuls_matching(source, keep_fp32) if keep_fp32 else []
+    kept = {"patterns": list(keep_fp32), "matmuls": len(excluded)}
+    if method == "blockwise":
+        return _quantize_blockwise(source, target, excluded) | {"kept_fp32": kept}
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # Its advice to run shape pre-processing first does not apply: that step fails on this graph.
@@ -107,13 +133,48 @@ def quantize_int8(source: Path, target: Path) -> dict:
             per_channel=True,
             reduce_range=True,
             op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=excluded,
         )
     finally:
         logging.getLogger().removeFilter(advice)
     return {
         "method": "onnxruntime quantize_dynamic",
         "weights": "int8 symmetric, per channel, reduce_range (7-bit)",
-        "activations": "uint8, per batch at run time",
+        "activations": "uint8, one scale per tensor per batch at run time",
+        "ops": ["MatMul"],
+        "kept_fp32": kept,
+    }
+
+
+def _quantize_blockwise(source: Path, target: Path, excluded: list[str]) -> dict:
+    import onnx
+
+    try:
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+    except ImportError as exc:
+        raise SikapError(
+            f"blockwise int8 needs onnxruntime's MatMulNBits quantizer ({exc}); pip install onnx-ir"
+        ) from None
+    chatty = logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer")
+    level = chatty.level
+    chatty.setLevel(logging.WARNING)  # it logs every node it skips at INFO
+    quantizer = MatMulNBitsQuantizer(
+        onnx.load(str(source)),
+        bits=8,
+        block_size=32,
+        is_symmetric=True,
+        accuracy_level=4,
+        nodes_to_exclude=excluded,
+    )
+    try:
+        quantizer.process()
+    finally:
+        chatty.setLevel(level)
+    quantizer.model.save_model_to_file(str(target), use_external_data_format=False)
+    return {
+        "method": "onnxruntime MatMulNBits (8 bits, block 32, accuracy level 4)",
+        "weights": "int8 symmetric, one scale per block of 32",
+        "activations": "int8, one scale per block of 32 at run time",
         "ops": ["MatMul"],
     }
 

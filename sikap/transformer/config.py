@@ -6,8 +6,10 @@ from pathlib import Path
 import yaml
 
 from sikap.errors import InputError
+from sikap.paths import REPO_ROOT
 
 DEFAULT_BASE_MODEL = "indobenchmark/indobert-base-p1"
+E5_CONFIG = REPO_ROOT / "training" / "config-e5.yaml"
 POOLINGS = ("cls", "span", "cls+span")
 
 
@@ -15,7 +17,7 @@ POOLINGS = ("cls", "span", "cls+span")
 class TrainConfig:
     """Fine-tuning settings. Every field can be set in the YAML file given to ``--config``."""
 
-    base_model: str = DEFAULT_BASE_MODEL
+    base_model: str | None = None  # None: IndoBERT if it can be loaded, else the prepared e5-small
     epochs: int = 5
     learning_rate: float = 3e-5
     head_learning_rate: float = 1e-3
@@ -30,6 +32,8 @@ class TrainConfig:
     pooling: str = "cls+span"
     device: str = "auto"
     precision: str = "auto"
+    freeze_embeddings: bool = False  # keep the word-embedding matrix fixed (e5: 96 M of 118 M weights)
+    freeze_layers: int = 0  # keep the lowest N encoder layers fixed
     limit: int | None = None
     run_dir: str | None = None
 
@@ -37,6 +41,8 @@ class TrainConfig:
         problems = []
         if self.pooling not in POOLINGS:
             problems.append(f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
+        if self.freeze_layers < 0:
+            problems.append(f"freeze_layers must be 0 or more, not {self.freeze_layers}")
         for name in ("epochs", "batch_size", "gradient_accumulation", "max_length"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")

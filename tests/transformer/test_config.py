@@ -9,7 +9,9 @@ from sikap.transformer.config import TrainConfig
 
 def test_shipped_config_loads_and_cli_overrides_win() -> None:
     config = TrainConfig.load(REPO_ROOT / "training" / "config.yaml", epochs=2, seed=None)
-    assert config.base_model == "indobenchmark/indobert-base-p1"
+    assert config.base_model is None  # unset: IndoBERT if loadable, else e5-small
+    e5 = TrainConfig.load(REPO_ROOT / "training" / "config-e5.yaml")
+    assert e5.freeze_embeddings and e5.max_length <= 128
     assert config.epochs == 2 and config.seed == 13
 
 
