@@ -34,6 +34,7 @@ class TrainConfig:
     precision: str = "auto"
     freeze_embeddings: bool = False  # keep the word-embedding matrix fixed (e5: 96 M of 118 M weights)
     freeze_layers: int = 0  # keep the lowest N encoder layers fixed
+    time_budget_minutes: float | None = None  # start no epoch that would end after this (None: no limit)
     limit: int | None = None
     run_dir: str | None = None
 

@@ -331,6 +331,14 @@ def train_transformer(
         if state.bad_epochs >= config.patience:
             console.log(f"early stopping: no dev improvement for {state.bad_epochs} epochs")
             break
+        if config.time_budget_minutes and epoch_seconds:
+            projected = time.perf_counter() - started + float(np.mean(epoch_seconds))
+            if projected > 60 * config.time_budget_minutes:
+                console.log(
+                    f"time budget: another epoch would end after {projected / 60:.1f} min "
+                    f"(budget {config.time_budget_minutes:g} min); stopping after epoch {epoch - 1}"
+                )
+                break
         epoch_start = time.perf_counter()
         bar = tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", unit="batch", dynamic_ncols=True)
         running = 0.0

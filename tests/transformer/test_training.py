@@ -201,3 +201,8 @@ def test_bento_build_packs_the_served_model(transformer_tag: str) -> None:
     )
     packed = {m["tag"] for s in json.loads(info.stdout)["services"] for m in s.get("models", [])}
     assert packed == {resolve().tag}
+
+
+def test_time_budget_stops_before_an_epoch_that_would_overrun(tiny_bert: Path, tmp_path: Path) -> None:
+    tag = train(config(tiny_bert, tmp_path, epochs=3, limit=32, time_budget_minutes=1e-6))
+    assert [h["epoch"] for h in get_model(tag).metadata["history"]] == [1]
