@@ -13,14 +13,10 @@ import argparse
 import platform
 import random
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from sikap.analyze import article_segments  # noqa: E402
-from sikap.labels import load_labels  # noqa: E402
+from sikap.analyze import article_segments
+from sikap.labels import load_labels
 
 FURNITURE = ["BACA JUGA: Harga gandum dunia naik lagi", "Foto: ANTARA/Dok", "Editor: Andi", "(rtr/ant)"]
 
@@ -47,7 +43,9 @@ def cpu_line() -> str:
         return platform.processor() or "unknown CPU"
     fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
     flags = [f for f in fields.get("Flags", "").split() if f.startswith(("avx", "sse4", "fma"))]
-    return f"{fields.get('Model name', '?').strip()}, {fields.get('CPU(s)', '?').strip()} CPUs; flags: {' '.join(flags)}"
+    return (
+        f"{fields.get('Model name', '?').strip()}, {fields.get('CPU(s)', '?').strip()} CPUs; flags: {' '.join(flags)}"
+    )
 
 
 def main() -> None:

@@ -112,7 +112,11 @@ def split_sentences(text: str, offset: int = 0) -> list[Segment]:
         end = match.end()
         if end < content_end and not _NEXT_STARTS_SENTENCE.match(text, end):
             continue  # "… tiba di Kyiv... dan langsung" or a lowercase continuation
-        if match.group().startswith(".") and not match.group().startswith("...") and _is_abbreviation(text, match.start()):
+        if (
+            match.group().startswith(".")
+            and not match.group().startswith("...")
+            and _is_abbreviation(text, match.start())
+        ):
             continue
         _append(segments, text, start, end, offset)
         start = end

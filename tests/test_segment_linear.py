@@ -19,7 +19,9 @@ def reference_split(text: str) -> list[Segment]:
         if not word:
             return False
         token = word.group(1).lower()
-        return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
+        return (
+            token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
+        )
 
     def append(start: int, end: int) -> None:
         piece = text[start:end]
@@ -62,7 +64,7 @@ def best_time(text: str) -> float:
 
 
 def test_time_per_character_is_flat_from_20k_to_400k() -> None:
-    sentence = "Dr. Andi tiba di Kyiv pukul 10.30... lalu bertemu Zelensky. \"Kami mendukung,\" katanya! "
+    sentence = 'Dr. Andi tiba di Kyiv pukul 10.30... lalu bertemu Zelensky. "Kami mendukung," katanya! '
     small, large = sentence * (20_000 // len(sentence)), sentence * (400_000 // len(sentence))
     ratio = (best_time(large) / len(large)) / (best_time(small) / len(small))
     assert ratio < 3, f"time per character grew {ratio:.1f}x from 20k to 400k characters"
