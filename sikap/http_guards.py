@@ -221,7 +221,8 @@ def fix_spec(spec: dict) -> dict:
             if path not in OPEN_PATHS:
                 responses["401"] = {"description": UNAUTHORIZED, **error}
             if path in API_PATHS:
-                for media in operation.get("requestBody", {}).get("content", {}).values():
+                operation.setdefault("requestBody", {})["required"] = True
+                for media in operation["requestBody"].get("content", {}).values():
                     media.get("schema", {})["additionalProperties"] = False
                 for status, description in REFUSALS.items():
                     responses[status] = {"description": description, **error}

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.config import SchemathesisConfig
 
 from sikap.api_models import (
     EXAMPLE_ARTICLE,
@@ -234,3 +238,45 @@ def test_probes_and_small_requests_answer_while_the_heaviest_request_runs(url: s
     assert all(t < 0.2 for t in slowest.values()), (
         f"slowest answers {slowest} during a {heavy['seconds']:.1f} s request"
     )
+
+
+# ---------------------------------------------------------------- fuzzing from the OpenAPI spec
+
+FUZZ_EXAMPLES = 40  # per operation and generation mode (valid / invalid)
+# Invalid data may also be refused as too large (413) before it is parsed.
+FUZZ_CONFIG = SchemathesisConfig.from_str(
+    "[checks.negative_data_rejection]\n"
+    "expected-statuses = [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429]\n"
+)
+
+
+def every_4xx_is_json_with_detail(ctx, response, case) -> None:
+    if 400 <= response.status_code < 500:
+        detail = response.json().get("detail")
+        assert isinstance(detail, list) and detail, (
+            f"{response.status_code} without a detail list: {response.text[:200]}"
+        )
+
+
+def test_api_follows_its_openapi_spec(url: str) -> None:
+    """Schema-generated valid and invalid requests to every operation: no 5xx, every 4xx JSON with
+    `detail`, responses as the spec declares them, no valid request rejected, no invalid one accepted."""
+    schema = schemathesis.openapi.from_url(f"{url}/docs.json", config=FUZZ_CONFIG)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {"/classify", "/analyze"} <= {op.path for op in operations}
+    for operation in operations:
+        has_body = operation.path in ("/classify", "/analyze")  # probes take no input to get wrong
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if has_body else (GenerationMode.POSITIVE,):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=FUZZ_EXAMPLES,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.explicit, Phase.generate],
+                database=None,
+            )
+            def fuzz(case) -> None:
+                case.call_and_validate(headers=AUTH, timeout=60, additional_checks=[every_4xx_is_json_with_detail])
+
+            fuzz()
