@@ -30,7 +30,7 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 180) -> Non
     raise AssertionError("service not ready")
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_serve_stops_every_process_within_10_s(default_tag: str, stop: signal.Signals, tmp_path) -> None:
     port = free_port()
     env = {**os.environ, "SIKAP_HOME": str(SESSION_HOME)}
