@@ -22,6 +22,7 @@ import time
 from collections import Counter, defaultdict
 from contextlib import nullcontext, suppress
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import psutil
@@ -44,10 +45,13 @@ def service_rss(pid: int) -> int:
 class Traffic:
     """Random requests built from the shipped label sentences."""
 
+    sentences: ClassVar[list[str]] = []
+    huge = b'{"sentences": ["' + b"a" * MAX_BODY_BYTES + b'"]}'
+
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        self.sentences = [s.text for s in load_labels().sentences if s.text.strip()]
-        self.huge = b'{"sentences": ["' + b"a" * MAX_BODY_BYTES + b'"]}'
+        if not Traffic.sentences:  # loaded once, before the clients start
+            Traffic.sentences = [s.text for s in load_labels().sentences if s.text.strip()]
 
     def text(self, chars: int) -> str:
         parts, size = [], 0

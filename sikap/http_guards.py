@@ -26,6 +26,7 @@ API_KEY_ENV = "SIKAP_API_KEY"
 OPEN_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/", "/docs.json", "/schema.json"})
 OPEN_PREFIXES = ("/static_content/", "/assets/")
 API_PATHS = ("/classify", "/analyze")
+DRAIN_BYTES = 64 * 1024 * 1024  # read (and drop) at most this much of a refused body before closing
 
 
 async def send_error(send: Send, status: int, error: str, loc: list[str], msg: str, kind: str, **headers: str) -> None:
@@ -71,7 +72,9 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _too_large(self, send: Send, size: str) -> None:
+    async def _too_large(self, receive: Receive, send: Send, size: str, more_body: bool = True) -> None:
+        """Answer 413, then read and drop the rest of the body (up to ``DRAIN_BYTES``), so that a client
+        still uploading gets to read the answer instead of a reset connection."""
         await send_error(
             send,
             413,
@@ -81,6 +84,13 @@ class BodyLimit:
             "body_too_large",
             connection="close",
         )
+        drained = 0
+        while more_body and drained < DRAIN_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
+            more_body = message.get("more_body", False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -94,7 +104,7 @@ class BodyLimit:
             )  # fmt: skip
         length = headers.get("content-length", "")
         if length.strip().isdigit() and int(length) > self.max_bytes:
-            return await self._too_large(send, f"{int(length):,}")
+            return await self._too_large(receive, send, f"{int(length):,}")
         chunks, size = [], 0
         while True:  # read (at most max_bytes of) the body here, then replay it to the app
             message = await receive()
@@ -103,7 +113,8 @@ class BodyLimit:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.max_bytes:
-                return await self._too_large(send, f"more than {self.max_bytes:,}")
+                more = message.get("more_body", False)
+                return await self._too_large(receive, send, f"more than {self.max_bytes:,}", more)
             if not message.get("more_body", False):
                 break
         replayed = False
