@@ -34,12 +34,19 @@ from sikap.service_process import running_service
 
 def service_rss(pid: int) -> int:
     """Resident memory of a process and all its descendants, in bytes."""
+    return sum(rss_by_process(pid).values())
+
+
+def rss_by_process(pid: int) -> dict[str, int]:
+    """RSS per process of the service: bentoml serve, the API worker (Sikap), the Classifier worker."""
     root = psutil.Process(pid)
-    total = 0
+    sizes = {}
     for process in [root, *root.children(recursive=True)]:
-        with suppress(psutil.NoSuchProcess):
-            total += process.memory_info().rss
-    return total
+        with suppress(psutil.NoSuchProcess, ValueError, IndexError):
+            cmdline = process.cmdline()
+            name = cmdline[cmdline.index("--service-name") + 1] if "--service-name" in cmdline else "bentoml serve"
+            sizes[f"{name} ({process.pid})"] = process.memory_info().rss
+    return sizes
 
 
 class Traffic:
@@ -117,7 +124,7 @@ async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: di
     async with httpx.AsyncClient(base_url=url, timeout=120, headers=headers) as http:  # warm-up
         for _ in range(20):
             await http.post("/analyze", json={"articles": [{"text": Traffic(0).text(3_000)}]})
-    rss_start = service_rss(pid)
+    rss_start, parts_start = service_rss(pid), rss_by_process(pid)
     results: dict = {"latency": defaultdict(list), "status": Counter(), "wrong": Counter()}
     deadline = time.monotonic() + minutes * 60
     tasks = [asyncio.create_task(client(url, deadline, seed, results, headers)) for seed in range(concurrency)]
@@ -130,7 +137,7 @@ async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: di
             flush=True,
         )
     await asyncio.gather(*tasks)
-    rss_end = service_rss(pid)
+    rss_end, parts_end = service_rss(pid), rss_by_process(pid)
 
     server_errors = sum(
         n for (_, status), n in results["status"].items() if not isinstance(status, int) or status >= 500
@@ -146,6 +153,8 @@ async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: di
     growth = (rss_end - rss_start) / rss_start * 100
     print(f"RSS of the service: {rss_start / 2**20:,.0f} MiB after warm-up, {rss_end / 2**20:,.0f} MiB at the end "
           f"({growth:+.1f}%)")  # fmt: skip
+    for name, size in parts_end.items():
+        print(f"  {name}: {parts_start.get(name, 0) / 2**20:,.0f} -> {size / 2**20:,.0f} MiB")
 
 
 def main() -> None:

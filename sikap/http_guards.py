@@ -82,7 +82,6 @@ class BodyLimit:
             ["body"],
             f"body has {size} bytes, more than the {self.max_bytes:,} allowed; {LARGE_JOBS}",
             "body_too_large",
-            connection="close",
         )
         drained = 0
         while more_body and drained < DRAIN_BYTES:

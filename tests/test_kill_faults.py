@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
@@ -37,29 +38,37 @@ def sikap(home: Path, *args: str, labels: Path | None = None) -> str:
 
 def kill_when(process: subprocess.Popen, marker: str, timeout: float = 240) -> str:
     """SIGKILL ``process`` as soon as its output contains ``marker``; the output up to then."""
-    os.set_blocking(process.stdout.fileno(), False)
+    fd = process.stdout.fileno()
+    os.set_blocking(fd, False)
     seen, deadline = "", time.monotonic() + timeout
     while marker not in seen:
         assert process.poll() is None, f"finished before {marker!r} showed up:\n{seen[-2000:]}"
         assert time.monotonic() < deadline, f"no {marker!r} after {timeout} s:\n{seen[-2000:]}"
-        seen += process.stdout.read() or ""
+        with suppress(BlockingIOError):
+            seen += os.read(fd, 65_536).decode(errors="replace")
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(10)
     return seen
 
 
-def store_state(home: Path) -> tuple[list[str], str]:
-    """(`sikap models list` rows, the tag the service would serve), both read by fresh processes."""
-    return sikap(home, "models", "list").splitlines(), served_tag(home)
+STATE = """
+from typer.testing import CliRunner
+from sikap.cli import app
+from sikap.store import resolve
+listing = CliRunner().invoke(app, ["models", "list"])
+assert listing.exit_code == 0, listing.output
+print(listing.output + "served: " + resolve().tag)
+"""
 
 
-def served_tag(home: Path) -> str:
-    process = sikap_process(home, "classify")
-    output, _ = process.communicate("NATO bersidang.\n", timeout=300)
-    assert process.returncode == 0, output
-    (record,) = [line for line in output.splitlines() if line.startswith('{"')]  # logs are mixed in
-    return json.loads(record)["model"]
+def store_state(home: Path) -> str:
+    """`sikap models list` and the tag the service would serve, read by a fresh process."""
+    env = {**os.environ, "SIKAP_HOME": str(home)}
+    env.pop("SIKAP_MODEL", None)
+    result = subprocess.run([sys.executable, "-c", STATE], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +81,20 @@ def home(default_tag: str, tiny_bert: Path, tmp_path_factory) -> Path:
     return home
 
 
-def test_kill_during_train(home: Path, tiny_bert: Path) -> None:
-    before = store_state(home)
+@pytest.fixture(scope="module")
+def before(home: Path) -> str:
+    return store_state(home)
+
+
+def test_kill_during_train(home: Path, before: str, tiny_bert: Path) -> None:
     process = sikap_process(home, "train", "--base-model", str(tiny_bert), "--epochs", "3", "--limit", "400",
                             "--output", str(home / "run-killed"))  # fmt: skip
     kill_when(process, "epoch")
     assert store_state(home) == before
 
 
-def test_kill_during_export(home: Path) -> None:
-    before = store_state(home)
-    transformer = before[1]
+def test_kill_during_export(home: Path, before: str) -> None:
+    transformer = before.rsplit("served: ", 1)[1].strip()
     assert transformer.startswith("sikap:")
     process = sikap_process(home, "export", "--model", transformer, "--onnx")
     kill_when(process, "exported")
@@ -114,18 +126,17 @@ def test_kill_during_label_import(home: Path, tmp_path: Path) -> None:
     sikap(home, "labels", "check", labels=labels)
 
 
-def test_a_save_cut_short_is_skipped(home: Path) -> None:
+def test_a_save_cut_short_is_skipped(home: Path, before: str) -> None:
     """What kill -9 leaves when it lands while BentoML copies a model into the store: a version
     folder with some files and no model.yaml."""
-    before = store_state(home)
     partial = home / "models" / "sikap" / "29990101-000000-deadbeef"
     partial.mkdir(parents=True)
     (partial / "model.safetensors").write_bytes(b"\0" * 1000)
     assert store_state(home) == before
 
 
-def test_service_serves_the_previous_model_after_the_kills(home: Path) -> None:
-    rows, served = store_state(home)
-    assert not any("onnx" in row for row in rows)
+def test_service_serves_the_previous_model_after_the_kills(home: Path, before: str) -> None:
+    assert store_state(home) == before
+    served = before.rsplit("served: ", 1)[1].strip()
     with running_service(home) as service:
         assert httpx.get(f"{service.url}/metadata").json()["tag"] == served
