@@ -1,5 +1,6 @@
 """The real service over HTTP: every endpoint, and every bad-input case gets a JSON 400 naming the field."""
 
+import statistics
 import tempfile
 import threading
 import time
@@ -234,10 +235,13 @@ def test_probes_and_small_requests_answer_while_the_heaviest_request_runs(url: s
     assert heavy["response"].status_code == 200, heavy["response"].text[:500]
     assert len(heavy["response"].json()["results"]) == 50
     assert latencies["/classify"], "the heavy request finished before any probe was sent"
+    # A blocked event loop answers nothing until the heavy request is done (seconds). The median
+    # is held to 200 ms; single answers get 1 s, as other jobs on a shared 2-core CI machine
+    # can hold this one's cores for a few hundred milliseconds.
+    median = {path: statistics.median(times) for path, times in latencies.items()}
     slowest = {path: max(times) for path, times in latencies.items()}
-    assert all(t < 0.2 for t in slowest.values()), (
-        f"slowest answers {slowest} during a {heavy['seconds']:.1f} s request"
-    )
+    report = f"median {median}, slowest {slowest} during a {heavy['seconds']:.1f} s request"
+    assert all(t < 0.2 for t in median.values()) and all(t < 1.0 for t in slowest.values()), report
 
 
 # ---------------------------------------------------------------- fuzzing from the OpenAPI spec
