@@ -5,7 +5,7 @@ Each client loops over a random mix: 55% ``/classify`` (1-16 sentences), 25% ``/
 blank sentence, over the work budget, a body over the byte limit, a wrong content type), which
 must get a JSON 4xx. Prints server errors (5xx or a dropped connection; must be 0), wrong answers
 to bad requests, p50/p99 latency per kind, and the RSS of the service (all its processes) after
-warm-up and at the end.
+warm-up, halfway and at the end (growth over the second half tells a leak from warming up).
 
 Starts the service on an empty store (the embedded default model) unless ``--url`` is given.
 
@@ -128,14 +128,13 @@ async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: di
     results: dict = {"latency": defaultdict(list), "status": Counter(), "wrong": Counter()}
     deadline = time.monotonic() + minutes * 60
     tasks = [asyncio.create_task(client(url, deadline, seed, results, headers)) for seed in range(concurrency)]
-    started = time.monotonic()
+    started, settled = time.monotonic(), None
     while not all(t.done() for t in tasks):
         await asyncio.sleep(30)
-        done = sum(results["status"].values())
-        print(
-            f"  {time.monotonic() - started:5.0f} s  {done:,} requests  RSS {service_rss(pid) / 2**20:,.0f} MiB",
-            flush=True,
-        )
+        done, rss, elapsed = sum(results["status"].values()), service_rss(pid), time.monotonic() - started
+        if settled is None and elapsed >= minutes * 60 / 2:
+            settled = rss  # halfway: pools, caches and allocator arenas have reached their working size
+        print(f"  {elapsed:5.0f} s  {done:,} requests  RSS {rss / 2**20:,.0f} MiB", flush=True)
     await asyncio.gather(*tasks)
     rss_end, parts_end = service_rss(pid), rss_by_process(pid)
 
@@ -153,6 +152,8 @@ async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: di
     growth = (rss_end - rss_start) / rss_start * 100
     print(f"RSS of the service: {rss_start / 2**20:,.0f} MiB after warm-up, {rss_end / 2**20:,.0f} MiB at the end "
           f"({growth:+.1f}%)")  # fmt: skip
+    if settled:
+        print(f"RSS growth over the second half of the run: {(rss_end - settled) / settled * 100:+.1f}%")
     for name, size in parts_end.items():
         print(f"  {name}: {parts_start.get(name, 0) / 2**20:,.0f} -> {size / 2**20:,.0f} MiB")
 
