@@ -2,10 +2,14 @@
 
 ``Classifier`` holds the model behind an adaptively batched API; ``Sikap`` is the public
 API and validates requests, segments articles and aggregates, delegating to ``sikap``.
+CPU work of the API (segmentation, assembly) runs in a worker thread, never on the event
+loop, so health probes and small requests are answered while a large request is worked on.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
+import anyio
 import bentoml
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,13 +21,25 @@ with bentoml.importing():
 
     use_sikap_home()
     from sikap.analyze import article_mentions, article_segments, assemble, sentences_to_classify
-    from sikap.api_models import AnalyzeResponse, ArticleList, ClassifyResponse, SentenceList
+    from sikap.api_models import (
+        AnalyzeRequest,
+        AnalyzeResponse,
+        ArticleList,
+        ClassifyRequest,
+        ClassifyResponse,
+        SentenceList,
+        check_sentence_budget,
+    )
     from sikap.context_mentions import ContextMentionDetector, mentions_from_json, mentions_to_json
+    from sikap.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
     from sikap.loading import ensure_predictor
     from sikap.store import resolve
     from sikap.targets import load_targets
 
 BATCH_SIZE = 32  # sentences per batch: the chunk size of the API and the batcher's max_batch_size
+# Batches one request keeps queued at the Classifier: enough to keep it busy, few enough that a
+# small request sent meanwhile waits for at most this many batches of a large one, not all of them.
+IN_FLIGHT_PER_REQUEST = 2
 # The model to serve, resolved at import: SIKAP_MODEL, else the newest ensemble, else the newest
 # transformer or export, else the embedded default. Declaring it (and an ensemble's members) on
 # the class makes `bentoml build` pack it into the Bento.
@@ -81,33 +97,54 @@ class Sikap:
     def __init__(self) -> None:
         self.resolver = ContextMentionDetector(load_targets())
 
-    async def _classify(self, texts: list[str]) -> list[dict]:
-        chunks = [texts[i : i + BATCH_SIZE] for i in range(0, len(texts), BATCH_SIZE)]
-        parts = await asyncio.gather(*(self.classifier.to_async.classify_batch(c) for c in chunks))
-        return [record for part in parts for record in part]
-
-    async def _classify_in_context(self, items: list[dict]) -> list[dict]:
+    @staticmethod
+    async def _in_batches(call: Callable[[list], Awaitable[list[dict]]], items: list) -> list[dict]:
+        """``call`` on chunks of ``items``, at most IN_FLIGHT_PER_REQUEST at a time, results in order."""
         chunks = [items[i : i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
-        parts = await asyncio.gather(*(self.classifier.to_async.classify_in_context(c) for c in chunks))
+        slots = asyncio.Semaphore(IN_FLIGHT_PER_REQUEST)
+
+        async def one(chunk: list) -> list[dict]:
+            async with slots:
+                return await call(chunk)
+
+        parts = await asyncio.gather(*(one(c) for c in chunks))
         return [record for part in parts for record in part]
 
-    @bentoml.api
+    async def _classify(self, texts: list[str]) -> list[dict]:
+        return await self._in_batches(self.classifier.to_async.classify_batch, texts)
+
+    @bentoml.api(input_spec=ClassifyRequest)
     async def classify(self, sentences: SentenceList) -> ClassifyResponse:
         """Sentiment and stance toward every target for each sentence."""
         results = await self._classify(sentences)
         return ClassifyResponse(results=results, model=results[0]["model"])
 
-    @bentoml.api
+    @bentoml.api(input_spec=AnalyzeRequest)
     async def analyze(self, articles: ArticleList) -> AnalyzeResponse:
         """Segment articles, classify every real sentence, and summarize stance per target."""
         items = [a.model_dump() for a in articles]
-        segmented = [article_segments(a["title"], a["text"]) for a in items]
-        meta = await self.classifier.to_async.describe()
+        segmented = await anyio.to_thread.run_sync(segment_articles, items)
         texts = sentences_to_classify(segmented)
-        mentions = article_mentions(segmented, self.resolver)
-        batch = [{"text": t, "mentions": mentions_to_json(m)} for t, m in zip(texts, mentions, strict=True)]
-        predictions = await self._classify_in_context(batch) if texts else []
-        return AnalyzeResponse(results=assemble(items, segmented, predictions, meta["targets"]), model=meta["tag"])
+        check_sentence_budget(len(texts))
+        meta = await self.classifier.to_async.describe()
+        batch = await anyio.to_thread.run_sync(with_mentions, texts, segmented, self.resolver)
+        predictions = await self._in_batches(self.classifier.to_async.classify_in_context, batch) if texts else []
+        return await anyio.to_thread.run_sync(respond, items, segmented, predictions, meta)
+
+
+def segment_articles(items: list[dict]) -> list[list[dict]]:
+    return [article_segments(a["title"], a["text"]) for a in items]
+
+
+def with_mentions(texts: list[str], segmented: list[list[dict]], resolver: ContextMentionDetector) -> list[dict]:
+    """Sentences with their mentions resolved in article context, as the Classifier receives them."""
+    mentions = article_mentions(segmented, resolver)
+    return [{"text": t, "mentions": mentions_to_json(m)} for t, m in zip(texts, mentions, strict=True)]
+
+
+def respond(items: list[dict], segmented: list[list[dict]], predictions: list[dict], meta: dict) -> AnalyzeResponse:
+    results = assemble(items, segmented, predictions, meta["targets"])
+    return AnalyzeResponse(results=results, model=meta["tag"])
 
 
 async def _metadata(_: Request) -> JSONResponse:
@@ -118,3 +155,9 @@ async def _metadata(_: Request) -> JSONResponse:
 # GET routes beside BentoML's POST APIs; BentoML's own routes match first.
 _extra_routes = Starlette(routes=[Route("/metadata", _metadata, methods=["GET"])])
 Sikap = bentoml.asgi_app(_extra_routes, path="/")(Sikap)
+# The first added is the outermost: the API key is checked first, then the body size and type,
+# all before BentoML reads the body.
+Sikap.add_asgi_middleware(JsonErrors)
+Sikap.add_asgi_middleware(ApiKeyGuard)
+Sikap.add_asgi_middleware(BodyLimit)
+Sikap.add_asgi_middleware(OpenAPIFix)

@@ -88,9 +88,7 @@ def sentences_to_classify(segmented: list[list[dict]]) -> list[str]:
 def article_mentions(segmented: list[list[dict]], resolver: ContextMentionDetector) -> list[dict[str, list[Mention]]]:
     """Mentions for :func:`sentences_to_classify`'s texts, with anaphors resolved within each article."""
     return [
-        found
-        for segs in segmented
-        for found in resolver.find_in_article([s["text"] for s in segs if not s["skipped"]])
+        found for segs in segmented for found in resolver.find_in_article([s["text"] for s in segs if not s["skipped"]])
     ]
 
 

@@ -8,10 +8,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictStr,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sikap.schema import SentenceResult
 
@@ -20,6 +22,15 @@ MAX_SENTENCE_CHARS = 5_000
 MAX_ARTICLES = 50
 MAX_ARTICLE_CHARS = 200_000
 MAX_HTML_CHARS = 2_000_000
+# The work budget of one request, sized for the slowest served model (a fine-tuned e5-small
+# transformer at ~40 sentences/s on 2 cores): 2,000 sentences take ≤ 50 s there, a sixth of the
+# 300 s request timeout. 200,000 characters is one long article (1,700-2,900 news sentences).
+MAX_REQUEST_CHARS = 200_000
+MAX_REQUEST_SENTENCES = 2_000
+# Bodies above this are refused (413) before they are read in full or parsed. A request within the
+# budget needs at most ~2.6 MB even if every character is written as a JSON \\uXXXX escape pair.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+LARGE_JOBS = "send fewer per request, or score large collections offline with `sikap score`"
 
 EXAMPLE_SENTENCES = [
     "Jerman mengumumkan paket bantuan pertahanan udara baru untuk Kyiv.",
@@ -41,7 +52,19 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Sentence = Annotated[StrictStr, Field(max_length=MAX_SENTENCE_CHARS), AfterValidator(_not_blank)]
+# The schema states the non-blank rule as a pattern: "contains a non-whitespace character"
+# (Python's \\s is exactly what str.strip() removes, so the validator and the pattern agree).
+NON_BLANK = {"pattern": r"\S"}
+Sentence = Annotated[
+    StrictStr, Field(max_length=MAX_SENTENCE_CHARS, json_schema_extra=NON_BLANK), AfterValidator(_not_blank)
+]
+
+
+def budget_error(loc: str, what: str, count: int, limit: int) -> ValidationError:
+    """A validation error (→ JSON 400) for a request over its work budget, naming the limit and the count."""
+    message = f"request has {count:,} {what}, more than the {limit:,} allowed per request; {LARGE_JOBS}"
+    error = PydanticCustomError("work_budget_exceeded", message)
+    return ValidationError.from_exception_data("Request", [InitErrorDetails(type=error, loc=(loc,), input=count)])
 
 
 class Article(BaseModel):
@@ -49,12 +72,20 @@ class Article(BaseModel):
 
     id: StrictStr | None = Field(default=None, max_length=200, description="Caller's article id.")
     title: StrictStr | None = Field(default=None, max_length=2_000, description="Headline; analyzed as a sentence.")
-    html: Annotated[StrictStr, Field(max_length=MAX_HTML_CHARS), AfterValidator(_not_blank)] | None = Field(
+    html: (
+        Annotated[StrictStr, Field(max_length=MAX_HTML_CHARS, json_schema_extra=NON_BLANK), AfterValidator(_not_blank)]
+        | None
+    ) = Field(
         default=None,
         description="The saved page instead of text: its main text and title are extracted (trafilatura).",
     )
     url: StrictStr | None = Field(default=None, max_length=2_000, description="Page address; helps HTML extraction.")
-    text: Annotated[StrictStr, Field(max_length=MAX_ARTICLE_CHARS), AfterValidator(_not_blank)] | None = Field(
+    text: (
+        Annotated[
+            StrictStr, Field(max_length=MAX_ARTICLE_CHARS, json_schema_extra=NON_BLANK), AfterValidator(_not_blank)
+        ]
+        | None
+    ) = Field(
         default=None,
         validate_default=True,
         description="Article body; paragraphs on separate lines. Give either text or html.",
@@ -92,7 +123,8 @@ SentenceList = Annotated[
     Field(
         min_length=1,
         max_length=MAX_SENTENCES,
-        description=f"1 to {MAX_SENTENCES} sentences, each at most {MAX_SENTENCE_CHARS} characters.",
+        description=f"1 to {MAX_SENTENCES} sentences, each at most {MAX_SENTENCE_CHARS:,} characters and "
+        f"{MAX_REQUEST_CHARS:,} in all (the work budget of a request).",
         examples=[EXAMPLE_SENTENCES],
     ),
 ]
@@ -101,10 +133,48 @@ ArticleList = Annotated[
     Field(
         min_length=1,
         max_length=MAX_ARTICLES,
-        description=f"1 to {MAX_ARTICLES} articles, each at most {MAX_ARTICLE_CHARS} characters of text.",
+        description=f"1 to {MAX_ARTICLES} articles, each at most {MAX_ARTICLE_CHARS:,} characters of text. "
+        f"Work budget of a request: {MAX_REQUEST_CHARS:,} characters of titles and texts and "
+        f"{MAX_REQUEST_SENTENCES:,} sentences to classify in all.",
         examples=[[EXAMPLE_ARTICLE]],
     ),
 ]
+
+
+class ClassifyRequest(BaseModel):
+    """Body of ``POST /classify``; unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentences: SentenceList
+
+    @model_validator(mode="after")
+    def _within_budget(self) -> "ClassifyRequest":
+        chars = sum(map(len, self.sentences))
+        if chars > MAX_REQUEST_CHARS:
+            raise budget_error("sentences", "characters", chars, MAX_REQUEST_CHARS)
+        return self
+
+
+class AnalyzeRequest(BaseModel):
+    """Body of ``POST /analyze``; unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    articles: ArticleList
+
+    @model_validator(mode="after")
+    def _within_budget(self) -> "AnalyzeRequest":
+        chars = sum(len(a.text) + len(a.title or "") for a in self.articles)
+        if chars > MAX_REQUEST_CHARS:
+            raise budget_error("articles", "characters", chars, MAX_REQUEST_CHARS)
+        return self
+
+
+def check_sentence_budget(sentences: int) -> None:
+    """Raise the 400 for an ``/analyze`` request whose articles segment into too many sentences."""
+    if sentences > MAX_REQUEST_SENTENCES:
+        raise budget_error("articles", "sentences", sentences, MAX_REQUEST_SENTENCES)
 
 
 class ClassifyResponse(BaseModel):

@@ -242,8 +242,7 @@ def cross_record_problems(sentences: list[LabeledSentence], targets: list[Target
                     Problem(
                         s.source,
                         s.line,
-                        f"{name} is 'none' but the text mentions "
-                        f"{aliases[name][0].text!r}; label its stance or reword",
+                        f"{name} is 'none' but the text mentions {aliases[name][0].text!r}; label its stance or reword",
                     )
                 )
             elif label == "none" and in_context[name]:

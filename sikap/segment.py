@@ -27,8 +27,10 @@ ABBREVIATIONS = frozenset(
     """.split()  # noqa: SIM905
 )
 
-_TERMINATOR = re.compile(r"(?:\.{3}|…|[.!?])+[\"'”’)\]]*(?=\s+|$)")
-_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9À-Þ]")
+# A run of terminators (".", "...", "…", "!", "?") with closing quotes/brackets, before whitespace or the end.
+# The lookbehind and possessive quantifiers keep a long run of dots from being rescanned at every position.
+_TERMINATOR = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s|$)")
+_NEXT_STARTS_SENTENCE = re.compile(r"\s++[\"'“‘(\[]*+[A-Z0-9À-Þ]")
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z.\-]*(?:\s+[A-Z][A-Za-z.\-]*){0,3}),?\s*"
     r"(?:\((?:ANTARA|Antara|AFP|Reuters|AP|[A-Z][A-Za-z]{1,12})\)|[A-Z][A-Za-z]*\.(?:com|id|co\.id))?\s*[-–—]+\s+"
@@ -50,22 +52,33 @@ class Segment:
     reason: str | None = None
 
 
+def _word_start(text: str, dot: int) -> int:
+    """Start of the run of word characters and periods that ends at ``text[dot]`` (scans back only that run)."""
+    start = dot
+    while start > 0 and (text[start - 1] == "." or text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return start
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Whether the period at ``text[dot]`` closes an abbreviation, an initial or a number."""
-    word = re.search(r"([\w.]+)$", text[:dot])
-    if not word:
+    start = _word_start(text, dot)
+    if start == dot:
         return False
-    token = word.group(1).lower()
+    token = text[start:dot].lower()
     return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Segment]:
-    """Split one paragraph into sentences; offsets are shifted by ``offset``."""
+    """Split one paragraph into sentences; offsets are shifted by ``offset``.
+
+    Linear in ``len(text)``: every test looks only at the characters around a terminator.
+    """
     segments, start = [], 0
+    content_end = len(text.rstrip())  # no sentence can start at or after this
     for match in _TERMINATOR.finditer(text):
         end = match.end()
-        rest = text[end:]
-        if rest.strip() and not _NEXT_STARTS_SENTENCE.match(rest):
+        if end < content_end and not _NEXT_STARTS_SENTENCE.match(text, end):
             continue  # "… tiba di Kyiv... dan langsung" or a lowercase continuation
         if (
             match.group().startswith(".")

@@ -1,20 +1,68 @@
-"""Run the real service (``bentoml serve``) as a child process on a free local port.
+"""Run the real service (``bentoml serve``) as a child process, and stop it with all its workers.
 
-Used by the integration tests and the service benchmark; it binds to 127.0.0.1 only.
+``running_service`` is used by the integration tests and the benchmarks (it binds to 127.0.0.1
+only); ``serve_until_signalled`` is ``sikap serve``. BentoML starts each worker in a process
+group of its own, so stopping the group of ``bentoml serve`` is not enough: :func:`stop_tree`
+collects every descendant first, asks the parent to stop, and kills whatever is left after a grace period.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from sikap.errors import SikapError
 from sikap.paths import REPO_ROOT
+
+GRACE_SECONDS = 6.0  # for bentoml to stop its workers, before they are killed; all are gone within 10 s
+
+
+def stop_tree(pid: int, grace: float = GRACE_SECONDS) -> None:
+    """SIGTERM process ``pid``; after ``grace`` seconds SIGKILL it and every descendant still running."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        processes = [parent, *parent.children(recursive=True)]
+        parent.terminate()
+    except psutil.NoSuchProcess:
+        return
+    _, alive = psutil.wait_procs(processes, timeout=grace)
+    for process in alive:
+        with suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(alive, timeout=3)
+
+
+def serve_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "bentoml", "serve", "serving.service:Sikap", "--host", host, "--port", str(port)]
+
+
+def serve_until_signalled(host: str, port: int) -> int:
+    """Run ``bentoml serve`` until it exits or this process gets SIGINT/SIGTERM, which stop the
+    service and all its workers (within ``GRACE_SECONDS`` + 3 s). Returns the exit code."""
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum)) for sig in STOP_SIGNALS}
+    try:
+        process = subprocess.Popen(serve_command(host, port), cwd=REPO_ROOT)
+        while process.poll() is None and not received:
+            time.sleep(0.2)
+        if received:
+            stop_tree(process.pid)
+            return 128 + received[0]
+        return process.returncode
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -42,17 +90,7 @@ def running_service(home: Path, log: Path | None = None, timeout: float = 240, *
     log = log or home / f"serve-{port}.log"
     with log.open("w") as handle:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bentoml",
-                "serve",
-                "serving.service:Sikap",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            serve_command("127.0.0.1", port),
             cwd=REPO_ROOT,
             env=environ,
             stdout=handle,
@@ -75,9 +113,5 @@ def running_service(home: Path, log: Path | None = None, timeout: float = 240, *
                 time.sleep(0.5)
             yield RunningService(url, process.pid)
         finally:
-            os.killpg(process.pid, 15)
-            try:
-                process.wait(8)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
-                process.wait(5)
+            stop_tree(process.pid)
+            process.wait(5)

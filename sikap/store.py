@@ -62,6 +62,24 @@ def save_model(name: str, kind: str, version: str, metadata: dict, write: Callab
     return str(model.tag)
 
 
+def _complete_models(bentoml) -> list:
+    """Every readable model of the store. BentoML copies a new model into the store in place, so a
+    process killed while saving leaves a version folder without ``model.yaml``, which makes
+    ``bentoml.models.list()`` fail; such folders are skipped here (delete them at leisure)."""
+    try:
+        return bentoml.models.list()
+    except bentoml.exceptions.BentoMLException:
+        pass
+    models = []
+    for name in (BASELINE_NAME, TRANSFORMER_NAME, ONNX_NAME):
+        for version in sorted((Path(os.environ["BENTOML_HOME"]) / "models" / name).glob("*/")):
+            try:
+                models.append(bentoml.models.get(f"{name}:{version.name}"))
+            except bentoml.exceptions.BentoMLException:
+                continue
+    return models
+
+
 def list_models() -> list[StoredModel]:
     """Sikap models in the store, newest first."""
     bentoml = _bentoml()
@@ -69,7 +87,7 @@ def list_models() -> list[StoredModel]:
         StoredModel(
             str(m.tag), m.info.labels.get("kind", "?"), m.info.creation_time, Path(m.path), dict(m.info.metadata)
         )
-        for m in bentoml.models.list()
+        for m in _complete_models(bentoml)
         if m.tag.name in (BASELINE_NAME, TRANSFORMER_NAME, ONNX_NAME, ENSEMBLE_NAME)
     ]
     return sorted(models, key=lambda m: m.created, reverse=True)

@@ -50,7 +50,9 @@ def parse_targets(data: object, source: str = "targets.yaml") -> list[Target]:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise InputError(f"{source}: target {name!r}: anaphor {pattern!r} is not a valid regex ({exc})") from None
+                raise InputError(
+                    f"{source}: target {name!r}: anaphor {pattern!r} is not a valid regex ({exc})"
+                ) from None
         targets.append(
             Target(
                 str(name),

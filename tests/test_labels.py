@@ -154,16 +154,36 @@ def test_files_in_a_realistic_folder_form_the_realistic_split(tmp_path: Path, ta
 
 def test_bad_date_is_reported(tmp_path: Path, targets) -> None:
     problems = problems_for(tmp_path, targets, [{**record("x-1", "Teks."), "date": "14/03/2022"}])
-    assert problems == [f"{tmp_path / 'batch.jsonl'}:1: field 'date' must be an ISO date YYYY-MM-DD, found '14/03/2022'"]
+    assert problems == [
+        f"{tmp_path / 'batch.jsonl'}:1: field 'date' must be an ISO date YYYY-MM-DD, found '14/03/2022'"
+    ]
 
 
 def test_paraphrase_across_splits_is_caught_at_the_leak_threshold(targets) -> None:
     from sikap.labels import LEAK_COSINE, LabeledSentence
 
     stance = {"NATO": "none", "Russia": "support", "Ukraine": "none"}
-    a = LabeledSentence("a", "Indonesia dan Rusia sepakat menargetkan nilai perdagangan bilateral 5 miliar dolar AS.", "positive", stance, article="x-1")
-    b = LabeledSentence("b", "Indonesia dan Rusia menargetkan nilai perdagangan bilateral menembus 5 miliar dolar AS.", "positive", stance, article="x-7")
-    c = LabeledSentence("c", "Harga minyak sawit di Bursa Malaysia bergerak datar menjelang rilis data ekspor.", "neutral", {**stance, "Russia": "none"}, article="x-3")
+    a = LabeledSentence(
+        "a",
+        "Indonesia dan Rusia sepakat menargetkan nilai perdagangan bilateral 5 miliar dolar AS.",
+        "positive",
+        stance,
+        article="x-1",
+    )
+    b = LabeledSentence(
+        "b",
+        "Indonesia dan Rusia menargetkan nilai perdagangan bilateral menembus 5 miliar dolar AS.",
+        "positive",
+        stance,
+        article="x-7",
+    )
+    c = LabeledSentence(
+        "c",
+        "Harga minyak sawit di Bursa Malaysia bergerak datar menjelang rilis data ekspor.",
+        "neutral",
+        {**stance, "Russia": "none"},
+        article="x-3",
+    )
     assert a.split != b.split
     assert len(near_duplicate_leaks([a, b, c], LEAK_COSINE)) == 1
     assert near_duplicate_leaks([a, c], LEAK_COSINE) == []
@@ -174,10 +194,16 @@ def test_realism_statistics_measure_what_they_name() -> None:
 
     none = {"NATO": "none", "Russia": "none", "Ukraine": "none"}
     samples = [
-        Sample("“Kami tidak akan mundur,” kata Peskov kepada wartawan di Moskow pada Senin (25/11).", {**none, "Russia": "neutral"}),
+        Sample(
+            "“Kami tidak akan mundur,” kata Peskov kepada wartawan di Moskow pada Senin (25/11).",
+            {**none, "Russia": "neutral"},
+        ),
         Sample("Namun, Presiden Rusia Vladimir Putin menolak tawaran itu.", {**none, "Russia": "neutral"}),
         Sample("Harga beras stabil.", none),
-        Sample("Pengamat menilai NATO, Rusia dan Ukraina sama-sama keras kepala.", {"NATO": "oppose", "Russia": "oppose", "Ukraine": "oppose"}),
+        Sample(
+            "Pengamat menilai NATO, Rusia dan Ukraina sama-sama keras kepala.",
+            {"NATO": "oppose", "Russia": "oppose", "Ukraine": "oppose"},
+        ),
     ]
     stats = realism_stats(samples)
     assert stats["direct quotes"] == 0.25 and stats["attribution verbs"] == 0.25

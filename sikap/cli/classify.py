@@ -2,7 +2,6 @@
 
 import json
 import os
-import subprocess
 import sys
 from contextlib import nullcontext
 from itertools import islice
@@ -52,9 +51,11 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "0.0.0.0",
     model: Annotated[str | None, typer.Option(help="Model tag to serve (sets SIKAP_MODEL).")] = None,
 ) -> None:
-    """Start the HTTP service (same as `bentoml serve` from the repository root)."""
+    """Start the HTTP service (`bentoml serve` from the repository root); Ctrl-C or SIGTERM stops it and
+    all its workers within 10 s."""
     from sikap.loading import ensure_predictor
-    from sikap.paths import REPO_ROOT, use_sikap_home
+    from sikap.paths import use_sikap_home
+    from sikap.service_process import serve_until_signalled
 
     use_sikap_home()
     if model:
@@ -64,5 +65,4 @@ def serve(
     except SikapError as exc:
         fail(str(exc))
     console.log(f"serving {predictor.tag} on http://{host}:{port} (OpenAPI at /docs)")
-    command = [sys.executable, "-m", "bentoml", "serve", "serving.service:Sikap", "--host", host, "--port", str(port)]
-    raise typer.Exit(subprocess.call(command, cwd=REPO_ROOT))
+    raise typer.Exit(serve_until_signalled(host, port))
