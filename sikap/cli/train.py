@@ -32,6 +32,9 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     pooling: Annotated[str | None, typer.Option(help="Stance head input: cls, span or cls+span.")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or mps.")] = None,
+    time_budget: Annotated[
+        float | None, typer.Option(help="Minutes: start no epoch that would end after this (0: no limit).")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Use at most this many sentences per split (smoke runs).")] = None,
     output: Annotated[
         Path | None, typer.Option(help="Checkpoint directory of this run (default models/runs/<base>).")
@@ -70,6 +73,7 @@ def train(
             pooling=pooling,
             device=device,
             limit=limit,
+            time_budget_minutes=time_budget,
             run_dir=str(output) if output else None,
         )
         targets = load_targets()

@@ -42,6 +42,8 @@ class TrainConfig:
         problems = []
         if self.pooling not in POOLINGS:
             problems.append(f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
+        if self.time_budget_minutes is not None and self.time_budget_minutes < 0:
+            problems.append(f"time_budget_minutes must be 0 (no limit) or more, not {self.time_budget_minutes}")
         if self.freeze_layers < 0:
             problems.append(f"freeze_layers must be 0 or more, not {self.freeze_layers}")
         for name in ("epochs", "batch_size", "gradient_accumulation", "max_length"):
