@@ -71,7 +71,7 @@ def _complete_models(bentoml) -> list:
     except bentoml.exceptions.BentoMLException:
         pass
     models = []
-    for name in (BASELINE_NAME, TRANSFORMER_NAME, ONNX_NAME):
+    for name in (BASELINE_NAME, TRANSFORMER_NAME, ONNX_NAME, ENSEMBLE_NAME):
         for version in sorted((Path(os.environ["BENTOML_HOME"]) / "models" / name).glob("*/")):
             try:
                 models.append(bentoml.models.get(f"{name}:{version.name}"))
