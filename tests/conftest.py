@@ -34,7 +34,9 @@ def targets():
 
 # One isolated model store for the whole test session, set before anything imports bentoml
 # (BentoML reads its home once per process).
-SESSION_HOME = Path(tempfile.mkdtemp(prefix="sikap-test-home-"))
+# Idempotent: a second import of this module (e.g. as ``tests.conftest``) must not switch homes.
+SESSION_HOME = Path(os.environ.get("SIKAP_TEST_SESSION_HOME") or tempfile.mkdtemp(prefix="sikap-test-home-"))
+os.environ["SIKAP_TEST_SESSION_HOME"] = str(SESSION_HOME)
 os.environ["SIKAP_HOME"] = str(SESSION_HOME)
 os.environ.pop("SIKAP_MODEL", None)
 

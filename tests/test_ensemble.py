@@ -100,7 +100,7 @@ def test_build_picks_the_newest_members_and_stores_the_parameters(
         weights = meta["weights"][head]
         assert 0.0 <= weights["transformer"] <= 1.0 and weights["default"] == pytest.approx(1 - weights["transformer"])
         assert set(meta["temperatures"][head]) == set(MEMBERS)
-    assert set(meta["metrics"]) == {"dev", "test"} and set(meta["member_metrics"]) == set(MEMBERS)
+    assert set(meta["metrics"]) == {"dev", "test", "realistic"} and set(meta["member_metrics"]) == set(MEMBERS)
     assert meta["base_model"] == get_model(transformer_tag).metadata["base_model"]
     assert resolve().tag == ensemble_tag
 

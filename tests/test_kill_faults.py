@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import SESSION_HOME
 
 from sikap.service_process import running_service
-from tests.conftest import SESSION_HOME
 
 
 def sikap_process(home: Path, *args: str, labels: Path | None = None) -> subprocess.Popen:

@@ -116,8 +116,11 @@ def test_stats_count_classes_and_coverage(tmp_path: Path, targets) -> None:
 
 def test_shipped_labels_pass_the_check() -> None:
     labels = load_labels()
-    assert labels.problems == []
-    assert len(labels.sentences) >= 1500
+    assert labels.errors == []
+    # Warnings are labeled references no alias or anaphor detects (documented in the data card): few.
+    assert all("no alias" in p.message or "refers back" in p.message for p in labels.warnings)
+    assert len(labels.warnings) < 0.01 * len(labels.sentences)
+    assert len(labels.sentences) >= 5000
 
 
 def test_data_card_shows_the_current_counts() -> None:

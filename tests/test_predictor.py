@@ -58,5 +58,5 @@ def test_default_model_learns_the_standard_examples(default_predictor) -> None:
 def test_metadata_names_model_and_metrics(default_predictor, default_tag: str) -> None:
     meta = default_predictor.describe()
     assert meta["tag"] == default_tag and meta["kind"] == "baseline"
-    assert set(meta["metrics"]) == {"dev", "test"}
+    assert set(meta["metrics"]) == {"dev", "test", "realistic"}
     assert len(meta["labels_hash"]) == 16

@@ -11,10 +11,10 @@ from contextlib import suppress
 import httpx
 import psutil
 import pytest
+from conftest import SESSION_HOME
 
 from sikap.api_models import MAX_REQUEST_CHARS
 from sikap.service_process import free_port
-from tests.conftest import SESSION_HOME
 
 
 def wait_ready(url: str, process: subprocess.Popen, timeout: float = 180) -> None:

@@ -55,7 +55,7 @@ def test_training_saves_a_versioned_model_with_metadata(transformer_tag: str, ti
     assert meta["base_model"] == str(tiny_bert)
     assert len(meta["labels_hash"]) == 16 and meta["git_commit"] and meta["trained_at"]
     assert meta["config"]["epochs"] == 1 and meta["config"]["max_length"] == 128
-    assert set(meta["metrics"]) == {"dev", "test"}
+    assert set(meta["metrics"]) == {"dev", "test", "realistic"}
     assert [h["epoch"] for h in meta["history"]] == [1]
     assert (model.path / "encoder" / "config.json").exists() and (model.path / "encoder" / "tokenizer.json").exists()
     for split in ("dev", "test"):
