@@ -68,7 +68,13 @@ def budget_error(loc: str, what: str, count: int, limit: int) -> ValidationError
 
 
 class Article(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The schema states "exactly one of text and html", as the validators enforce it.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [{"required": [field], "properties": {field: {"type": "string"}}} for field in ("text", "html")]
+        },
+    )
 
     id: StrictStr | None = Field(default=None, max_length=200, description="Caller's article id.")
     title: StrictStr | None = Field(default=None, max_length=2_000, description="Headline; analyzed as a sentence.")

@@ -1,5 +1,6 @@
 """The real service over HTTP: every endpoint, and every bad-input case gets a JSON 400 naming the field."""
 
+import json
 import statistics
 import tempfile
 import threading
@@ -271,8 +272,13 @@ def test_api_follows_its_openapi_spec(url: str) -> None:
     for operation in operations:
         has_body = operation.path in ("/classify", "/analyze")  # probes take no input to get wrong
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if has_body else (GenerationMode.POSITIVE,):
+            # Schema-valid `html` can still hold no extractable article (a semantic check no schema
+            # expresses), so valid cases leave it out; tests/test_page_input.py covers html input.
+            strategy = operation.as_strategy(generation_mode=mode)
+            if mode == GenerationMode.POSITIVE:
+                strategy = strategy.filter(lambda case: '"html"' not in json.dumps(case.body, default=str))
 
-            @given(case=operation.as_strategy(generation_mode=mode))
+            @given(case=strategy)
             @settings(
                 max_examples=FUZZ_EXAMPLES,
                 deadline=None,
