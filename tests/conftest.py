@@ -65,3 +65,17 @@ def tiny_bert(tmp_path_factory) -> Path:
 
     texts = [s.text for s in load_labels().sentences]
     return build_random_bert(tmp_path_factory.mktemp("tiny-bert"), texts, "tiny")
+
+
+def train_tiny_transformer(tiny_bert: Path, run_dir: Path) -> str:
+    """One epoch of the tiny BERT on 160 shipped label sentences, saved in the session store; its tag."""
+    from sikap.labels import load_labels
+    from sikap.paths import targets_file
+    from sikap.transformer.config import TrainConfig
+    from sikap.transformer.train import train_transformer
+
+    config = TrainConfig(
+        base_model=str(tiny_bert), epochs=1, batch_size=16, limit=160, run_dir=str(run_dir), head_learning_rate=5e-3
+    )
+    targets = load_targets()
+    return train_transformer(config, load_labels(targets=targets), targets, targets_file())

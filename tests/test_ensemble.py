@@ -6,6 +6,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from conftest import train_tiny_transformer
 from typer.testing import CliRunner
 
 from sikap.cli import app
@@ -14,13 +15,9 @@ from sikap.ensemble.fitting import MEMBERS, TEMPERATURE_BOUNDS, WEIGHT_GRID, Hea
 from sikap.evaluation import score_models
 from sikap.labels import load_labels
 from sikap.loading import load_stored
-from sikap.paths import targets_file
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
 from sikap.service_process import running_service
 from sikap.store import StoredModel, delete_model, get_model, list_models, newest, resolve
-from sikap.targets import load_targets
-from sikap.transformer.config import TrainConfig
-from sikap.transformer.train import train_transformer
 
 runner = CliRunner()
 SENTENCES = ["Rusia menembakkan rudal ke Kyiv.", "Harga cabai turun.", "NATO mengecam serangan Rusia ke Ukraina."]
@@ -34,16 +31,7 @@ def invoke(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def transformer_tag(tiny_bert: Path, tmp_path_factory) -> str:
-    config = TrainConfig(
-        base_model=str(tiny_bert),
-        epochs=1,
-        batch_size=16,
-        limit=160,
-        run_dir=str(tmp_path_factory.mktemp("ensemble-run")),
-        head_learning_rate=5e-3,
-    )
-    targets = load_targets()
-    return train_transformer(config, load_labels(targets=targets), targets, targets_file())
+    return train_tiny_transformer(tiny_bert, tmp_path_factory.mktemp("ensemble-run"))
 
 
 @pytest.fixture(scope="module")

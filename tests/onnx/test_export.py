@@ -4,18 +4,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import train_tiny_transformer
 from typer.testing import CliRunner
 
 from sikap.cli import app
 from sikap.labels import load_labels
 from sikap.loading import load_stored
-from sikap.paths import targets_file
 from sikap.schema import STANCES
 from sikap.service_process import running_service
 from sikap.store import get_model, list_models, resolve
-from sikap.targets import load_targets
-from sikap.transformer.config import TrainConfig
-from sikap.transformer.train import train_transformer
 
 runner = CliRunner()
 SENTENCES = [
@@ -27,16 +24,7 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def source_tag(tiny_bert: Path, tmp_path_factory) -> str:
-    config = TrainConfig(
-        base_model=str(tiny_bert),
-        epochs=1,
-        batch_size=16,
-        limit=160,
-        run_dir=str(tmp_path_factory.mktemp("onnx-run")),
-        head_learning_rate=5e-3,
-    )
-    targets = load_targets()
-    return train_transformer(config, load_labels(targets=targets), targets, targets_file())
+    return train_tiny_transformer(tiny_bert, tmp_path_factory.mktemp("onnx-run"))
 
 
 def export(*args: str) -> str:
