@@ -63,8 +63,8 @@ def main() -> None:
             ).stdout.strip()
         if "base" in args.backends:
             sys.path.insert(0, str(REPO))
-            from sikap.labels import load_labels
-            from sikap.transformer.random_model import build_random_bert
+            from sikap.data.labels import load_labels
+            from sikap.models.transformer.random_model import build_random_bert
 
             base = build_random_bert(
                 tmp / "base", [s.text for s in load_labels().sentences], "indobert-base-p1", vocab_size=30000

@@ -51,14 +51,14 @@ def main() -> None:
     print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
 
     tp = throughput_module()
-    from sikap.basemodel import ensure_e5_base
+    from sikap.models.basemodel import ensure_e5_base
+    from sikap.models.store import get_model
     from sikap.paths import sikap_home
-    from sikap.store import get_model
 
     base = ensure_e5_base(progress=False, log=lambda m: None)
     max_length = int(get_model(args.torch).metadata.get("config", {}).get("max_length", 128))
     if not args.default:
-        from sikap.loading import build_default_model
+        from sikap.models.loading import build_default_model
 
         args.default = build_default_model()
     with tempfile.TemporaryDirectory(prefix="sikap-e5-bench-") as tmp:

@@ -37,16 +37,16 @@ def main() -> None:
     print(next((line for line in flags.splitlines() if line.startswith("Model name")), ""))
     print(next((line for line in flags.splitlines() if line.startswith("Flags")), ""))
 
-    from sikap.labels import load_labels
-    from sikap.onnx.embeddings import compact_word_embeddings
-    from sikap.onnx.export import build_export
-    from sikap.onnx.graph import MODEL_FILE, export_graph, quantize_int8
-    from sikap.onnx.predict import OnnxPredictor
-    from sikap.onnx.validate import MAX_F1_DROP, MIN_AGREEMENT, compare, problems
-    from sikap.store import get_model, list_models
-    from sikap.targets import load_targets
-    from sikap.transformer.model import StanceModel
-    from sikap.transformer.predict import TransformerPredictor
+    from sikap.data.labels import load_labels
+    from sikap.models.onnx.embeddings import compact_word_embeddings
+    from sikap.models.onnx.export import build_export
+    from sikap.models.onnx.graph import MODEL_FILE, export_graph, quantize_int8
+    from sikap.models.onnx.predict import OnnxPredictor
+    from sikap.models.onnx.validate import MAX_F1_DROP, MIN_AGREEMENT, compare, problems
+    from sikap.models.store import get_model, list_models
+    from sikap.models.transformer.model import StanceModel
+    from sikap.models.transformer.predict import TransformerPredictor
+    from sikap.text.targets import load_targets
 
     tag = args.model or next(m.tag for m in list_models() if m.kind == "transformer")
     source = get_model(tag)

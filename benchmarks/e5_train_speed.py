@@ -24,14 +24,14 @@ def main() -> None:
     args = parser.parse_args()
     print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
 
-    from sikap.basemodel import ensure_e5_base
-    from sikap.labels import load_labels
-    from sikap.targets import MentionDetector, load_targets
-    from sikap.transformer.base_model import load_tokenizer_and_encoder
-    from sikap.transformer.config import E5_CONFIG, TrainConfig
-    from sikap.transformer.encoding import collate, encode
-    from sikap.transformer.model import StanceModel
-    from sikap.transformer.train import freeze, make_optimizer
+    from sikap.data.labels import load_labels
+    from sikap.models.basemodel import ensure_e5_base
+    from sikap.models.transformer.base_model import load_tokenizer_and_encoder
+    from sikap.models.transformer.config import E5_CONFIG, TrainConfig
+    from sikap.models.transformer.encoding import collate, encode
+    from sikap.models.transformer.model import StanceModel
+    from sikap.models.transformer.train import freeze, make_optimizer
+    from sikap.text.targets import MentionDetector, load_targets
 
     torch.set_num_threads(args.cores)
     base = ensure_e5_base()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 
 
 def sentences(n: int, seed: int = 0) -> list[str]:
-    from sikap.labels import load_labels
+    from sikap.data.labels import load_labels
 
     texts = [s.text for s in load_labels().sentences]
     random.Random(seed).shuffle(texts)
@@ -31,8 +31,8 @@ def sentences(n: int, seed: int = 0) -> list[str]:
 
 def worker(tag: str, n: int, chunk: int) -> dict:
     """Load ``tag``, warm up, classify ``n`` sentences; sentences/s and peak RSS of this process."""
-    from sikap.loading import load_stored
-    from sikap.store import get_model
+    from sikap.models.loading import load_stored
+    from sikap.models.store import get_model
 
     started = time.perf_counter()
     predictor = load_stored(get_model(tag))
@@ -74,7 +74,7 @@ def main() -> None:
         print(json.dumps(worker(args.worker, args.sentences, args.chunk)))
         return
 
-    from sikap.store import get_model, newest
+    from sikap.models.store import get_model, newest
 
     ensemble = get_model(args.ensemble) if args.ensemble else newest(("ensemble",))
     if ensemble is None:

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sikap.errors import InputError
-from sikap.furniture.features import clean_line
-from sikap.furniture.model import classify_lines
-from sikap.furniture.rules import furniture_reason
+from sikap.text.furniture.features import clean_line
+from sikap.text.furniture.model import classify_lines
+from sikap.text.furniture.rules import furniture_reason
 
 
 def read_annotations(path: Path) -> dict[tuple[str, int], tuple[str, str]]:

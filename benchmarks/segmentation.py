@@ -4,7 +4,7 @@ Articles are built from the shipped label sentences (Indonesian news, with abbre
 numbers and quotes) in two shapes: news paragraphs of 5 sentences with a dateline and page
 furniture every few paragraphs, and the worst case, the whole text as one paragraph (no line
 breaks, as scraped text often is). Each size is segmented with
-``sikap.analyze.article_segments`` (what ``/analyze`` runs), the best of ``--repeat`` times.
+``sikap.text.articles.article_segments`` (what ``/analyze`` runs), the best of ``--repeat`` times.
 
     python benchmarks/segmentation.py [--sizes 10000,50000,200000,1000000] [--repeat 3]
 """
@@ -15,8 +15,8 @@ import random
 import subprocess
 import time
 
-from sikap.analyze import article_segments
-from sikap.labels import load_labels
+from sikap.data.labels import load_labels
+from sikap.text.articles import article_segments
 
 FURNITURE = ["BACA JUGA: Harga gandum dunia naik lagi", "Foto: ANTARA/Dok", "Editor: Andi", "(rtr/ant)"]
 

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO))
 
-from sikap.service_process import running_service  # noqa: E402  (needs the repo on sys.path)
+from sikap.service.process import running_service  # noqa: E402  (needs the repo on sys.path)
 
 CLIENT_PROCESSES = 2  # at most; each runs an asyncio loop with its share of the concurrent clients
 
@@ -175,15 +175,15 @@ def prepare_model(home: Path, precision: str, quick: bool, max_length: int, cons
     """Build the random base-shaped model into ``home`` and return (tag, base directory)."""
     from throughput import store_transformer
 
-    from sikap.labels import load_labels
-    from sikap.transformer.random_model import build_random_bert
+    from sikap.data.labels import load_labels
+    from sikap.models.transformer.random_model import build_random_bert
 
     base = build_random_bert(
         home / "base", [s.text for s in load_labels().sentences], "tiny" if quick else "indobert-base-p1", 4000
     )
     tag = store_transformer(base, max_length)
     if precision != "torch":
-        from sikap.onnx.export import export_onnx
+        from sikap.models.onnx.export import export_onnx
 
         # Random heads: the dev-set gate is meaningless here, so it is switched off.
         tag = export_onnx(tag, precision, min_agreement=0, max_f1_drop=1000, console=console)
@@ -230,7 +230,7 @@ def main() -> None:
         console = Console(stderr=True)
         if args.model:
             tag = args.model
-            from sikap.store import get_model
+            from sikap.models.store import get_model
 
             base = Path(get_model(tag).metadata.get("base_model", ""))
         else:

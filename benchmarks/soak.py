@@ -27,9 +27,9 @@ from typing import ClassVar
 import httpx
 import psutil
 
-from sikap.api_models import MAX_BODY_BYTES, MAX_REQUEST_CHARS
-from sikap.labels import load_labels
-from sikap.service_process import running_service
+from sikap.data.labels import load_labels
+from sikap.service.api_models import MAX_BODY_BYTES, MAX_REQUEST_CHARS
+from sikap.service.process import running_service
 
 
 def service_rss(pid: int) -> int:

@@ -128,8 +128,8 @@ def worker(spec: dict) -> dict:
         tokens = sum(lengths)
     else:
         os.environ["SIKAP_HOME"] = spec["home"]
-        from sikap.loading import load_stored
-        from sikap.store import get_model
+        from sikap.models.loading import load_stored
+        from sikap.models.store import get_model
 
         predictor = load_stored(get_model(spec["tag"]))
         if backend != "default":
@@ -181,7 +181,7 @@ def measure(spec: dict, tmp: Path) -> dict:
 
 
 def sentences(n: int, seed: int = 7) -> list[str]:
-    from sikap.labels import load_labels
+    from sikap.data.labels import load_labels
 
     texts = [s.text for s in load_labels().sentences]
     rng = random.Random(seed)
@@ -197,11 +197,11 @@ def store_transformer(base: Path, max_length: int) -> str:
     """Save the base encoder with random Sikap heads as ``sikap:<version>`` in the temporary store."""
     import torch
 
-    from sikap.labels import labels_hash
+    from sikap.data.labels import labels_hash
+    from sikap.models.store import TRANSFORMER_NAME, new_version, save_model
+    from sikap.models.transformer.base_model import load_tokenizer_and_encoder
+    from sikap.models.transformer.model import StanceModel
     from sikap.paths import targets_file
-    from sikap.store import TRANSFORMER_NAME, new_version, save_model
-    from sikap.transformer.base_model import load_tokenizer_and_encoder
-    from sikap.transformer.model import StanceModel
 
     tokenizer, encoder = load_tokenizer_and_encoder(str(base))
     torch.manual_seed(0)
@@ -274,10 +274,10 @@ def main() -> None:
         if args.base_model:
             base = args.base_model
         else:
-            from sikap.transformer.random_model import build_random_bert
+            from sikap.models.transformer.random_model import build_random_bert
 
             shape = "tiny" if args.quick else "indobert-base-p1"
-            from sikap.labels import load_labels
+            from sikap.data.labels import load_labels
 
             vocab_texts = [s.text for s in load_labels().sentences]
             base = build_random_bert(tmp / "base", vocab_texts, shape, vocab_size=args.vocab)
@@ -286,7 +286,7 @@ def main() -> None:
         if chosen & {"b", "c", "d"}:
             tags["torch"] = store_transformer(base, args.max_length)
         if chosen & {"c", "d"}:
-            from sikap.onnx.export import export_onnx
+            from sikap.models.onnx.export import export_onnx
 
             for key, precision in (("c", "fp32"), ("d", "int8")):
                 if key in chosen:
@@ -295,7 +295,7 @@ def main() -> None:
                         tags["torch"], precision, min_agreement=0, max_f1_drop=1000, console=console
                     )
         if "e" in chosen:
-            from sikap.loading import build_default_model
+            from sikap.models.loading import build_default_model
 
             tags["default"] = build_default_model(console)
         console.log(f"setup took {time.perf_counter() - setup:.0f} s")
@@ -327,7 +327,7 @@ def main() -> None:
             )
         validation = {}
         if chosen & {"c", "d"}:
-            from sikap.store import get_model
+            from sikap.models.store import get_model
 
             validation = {p: get_model(tags[p]).metadata["validation"] for p in ("fp32", "int8") if p in tags}
 

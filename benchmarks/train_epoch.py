@@ -24,9 +24,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sikap-epoch-") as tmp:
         os.environ["SIKAP_HOME"] = str(Path(tmp) / "home")
-        from sikap.labels import load_labels
-        from sikap.store import list_models
-        from sikap.transformer.random_model import build_random_bert
+        from sikap.data.labels import load_labels
+        from sikap.models.store import list_models
+        from sikap.models.transformer.random_model import build_random_bert
 
         labels = load_labels()
         base = build_random_bert(Path(tmp) / "base", [s.text for s in labels.sentences], args.shape, vocab_size=30000)

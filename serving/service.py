@@ -20,8 +20,9 @@ with bentoml.importing():
     from sikap.paths import use_sikap_home
 
     use_sikap_home()
-    from sikap.analyze import article_mentions, article_segments, assemble, sentences_to_classify
-    from sikap.api_models import (
+    from sikap.models.loading import ensure_predictor
+    from sikap.models.store import resolve
+    from sikap.service.api_models import (
         AnalyzeRequest,
         AnalyzeResponse,
         ArticleList,
@@ -30,11 +31,10 @@ with bentoml.importing():
         SentenceList,
         check_sentence_budget,
     )
-    from sikap.context_mentions import ContextMentionDetector, mentions_from_json, mentions_to_json
-    from sikap.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
-    from sikap.loading import ensure_predictor
-    from sikap.store import resolve
-    from sikap.targets import load_targets
+    from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
+    from sikap.text.articles import article_mentions, article_segments, assemble, sentences_to_classify
+    from sikap.text.context_mentions import ContextMentionDetector, mentions_from_json, mentions_to_json
+    from sikap.text.targets import load_targets
 
 BATCH_SIZE = 32  # sentences per batch: the chunk size of the API and the batcher's max_batch_size
 # Batches one request keeps queued at the Classifier: enough to keep it busy, few enough that a

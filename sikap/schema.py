@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 SENTIMENTS: tuple[str, ...] = ("positive", "negative", "neutral")
 STANCES: tuple[str, ...] = ("support", "oppose", "neutral", "none")
 MENTIONED_STANCES: tuple[str, ...] = ("support", "oppose", "neutral")
+MAX_SENTENCE_CHARS = 5_000  # one sentence, in every input path (API, sentence files)
 
 
 class SentimentPrediction(BaseModel):

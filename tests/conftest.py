@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sikap.targets import load_targets
+from sikap.text.targets import load_targets
 
 
 def record(id: str, text: str, sentiment: str = "neutral", **stance: str) -> dict:
@@ -44,15 +44,15 @@ os.environ.pop("SIKAP_MODEL", None)
 @pytest.fixture(scope="session")
 def default_tag() -> str:
     """The embedded default, trained once from the shipped labels into the session store."""
-    from sikap.loading import build_default_model
+    from sikap.models.loading import build_default_model
 
     return build_default_model()
 
 
 @pytest.fixture(scope="session")
 def default_predictor(default_tag: str):
-    from sikap.loading import load_stored
-    from sikap.store import get_model
+    from sikap.models.loading import load_stored
+    from sikap.models.store import get_model
 
     return load_stored(get_model(default_tag))
 
@@ -60,8 +60,8 @@ def default_predictor(default_tag: str):
 @pytest.fixture(scope="session")
 def tiny_bert(tmp_path_factory) -> Path:
     """A 2-layer, 32-wide BERT with random weights and a WordPiece vocabulary trained on the label texts."""
-    from sikap.labels import load_labels
-    from sikap.transformer.random_model import build_random_bert
+    from sikap.data.labels import load_labels
+    from sikap.models.transformer.random_model import build_random_bert
 
     texts = [s.text for s in load_labels().sentences]
     return build_random_bert(tmp_path_factory.mktemp("tiny-bert"), texts, "tiny")
@@ -69,10 +69,10 @@ def tiny_bert(tmp_path_factory) -> Path:
 
 def train_tiny_transformer(tiny_bert: Path, run_dir: Path) -> str:
     """One epoch of the tiny BERT on 160 shipped label sentences, saved in the session store; its tag."""
-    from sikap.labels import load_labels
+    from sikap.data.labels import load_labels
+    from sikap.models.transformer.config import TrainConfig
+    from sikap.models.transformer.train import train_transformer
     from sikap.paths import targets_file
-    from sikap.transformer.config import TrainConfig
-    from sikap.transformer.train import train_transformer
 
     config = TrainConfig(
         base_model=str(tiny_bert), epochs=1, batch_size=16, limit=160, run_dir=str(run_dir), head_learning_rate=5e-3

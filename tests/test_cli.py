@@ -110,7 +110,7 @@ def test_models_list_export_import_roundtrip(tmp_path: Path, default_tag: str) -
     assert default_tag.split(":")[0] in listed.output
     exported = runner.invoke(app, ["models", "export", default_tag, str(tmp_path / "m.bentomodel")])
     assert exported.exit_code == 0 and (tmp_path / "m.bentomodel").stat().st_size > 0
-    from sikap.store import delete_model
+    from sikap.models.store import delete_model
 
     delete_model(default_tag)
     imported = runner.invoke(app, ["models", "import", str(tmp_path / "m.bentomodel")])

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from sikap.furniture.features import clean_line, duplicate_key
+from sikap.text.furniture.features import clean_line, duplicate_key
 
 DEPTH = 4
 WIDTH_BITS = 20
@@ -40,7 +40,7 @@ def corpus_key(outlet: str | None, url: str | None, source: str) -> str:
 
 
 def body_lines(text: str) -> list[str]:
-    """The lines of an article body, indexed as :func:`sikap.segment.segment_text` indexes them."""
+    """The lines of an article body, indexed as :func:`sikap.text.segment.segment_text` indexes them."""
     return [m.group() for m in _LINE.finditer(text)]
 
 

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 from rich.console import Console
 
-from sikap.batch.readers import Article
+from sikap.batch.articles import Article
 from sikap.batch.scorer import OutputPaths, ScoreStats, run_scoring, score_articles
 from sikap.errors import SikapError
-from sikap.predictor import Predictor
+from sikap.models.predictor import Predictor
 
 RAY_WINDOW_SENTENCES = 40_000
 ARTICLES_PER_BATCH = 32

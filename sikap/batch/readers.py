@@ -2,7 +2,7 @@
 
 Each yields :class:`Article` or :class:`BadRecord` (with file and line/row/record) in input
 order, never holding more than one record (or one Parquet batch) in memory. HTML (files, WARC
-responses, or an ``html`` field instead of ``text``) goes through :mod:`sikap.html_input`.
+responses, or an ``html`` field instead of ``text``) goes through :mod:`sikap.text.html_input`.
 """
 
 import csv
@@ -13,40 +13,15 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sikap.batch.articles import Article, BadRecord
 from sikap.batch.formats import EXTENSIONS
 from sikap.batch.warc import read_warc
 from sikap.errors import InputError
-from sikap.html_input import ExtractionError, decode_html, extract
+from sikap.text.html_input import ExtractionError, decode_html, extract
 
 OPTIONAL = ("title", "date", "outlet", "url")
 INPUT_FORMATS = ("txt", "html", "warc", "jsonl", "csv", "parquet")
 PAGE_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html"}
-
-
-@dataclass
-class Article:
-    id: str
-    text: str
-    title: str | None = None
-    date: str | None = None
-    outlet: str | None = None
-    url: str | None = None
-    source: str = ""
-    line: int = 0
-    repeated: frozenset[int] = frozenset()  # body lines that are boilerplate of the outlet (sikap.batch.boilerplate)
-
-    def meta(self) -> dict:
-        return {"title": self.title, "date": self.date, "outlet": self.outlet, "url": self.url}
-
-
-@dataclass
-class BadRecord:
-    source: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.message}"
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from tqdm.auto import tqdm
 
-from sikap.analyze import article_mentions, article_segments, assemble, sentences_to_classify
+from sikap.batch.articles import Article, BadRecord
 from sikap.batch.boilerplate import RepeatedLines, corpus_key, count_corpus
 from sikap.batch.formats import (
     flatten_sentence,
@@ -29,10 +29,11 @@ from sikap.batch.formats import (
     summary_schema,
     write_flat,
 )
-from sikap.batch.readers import Article, BadRecord, count_articles, iter_articles
-from sikap.context_mentions import ContextMentionDetector
+from sikap.batch.readers import count_articles, iter_articles
 from sikap.errors import InputError
-from sikap.predictor import Predictor
+from sikap.models.predictor import Predictor
+from sikap.text.articles import article_mentions, article_segments, assemble, sentences_to_classify
+from sikap.text.context_mentions import ContextMentionDetector
 
 EVIDENCE = 3
 WINDOW_SENTENCES = int(os.environ.get("SIKAP_SCORE_WINDOW", 2048))

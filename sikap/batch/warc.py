@@ -16,8 +16,8 @@ def read_warc(path: str) -> Iterator:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    from sikap.batch.readers import Article, BadRecord
-    from sikap.html_input import ExtractionError, decode_html, extract
+    from sikap.batch.articles import Article, BadRecord
+    from sikap.text.html_input import ExtractionError, decode_html, extract
 
     seen: Counter = Counter()
     number = 0

@@ -23,7 +23,7 @@ def prepare(
 
     Idempotent: skipped when sikap-base.json records the same source checksum. Prints the directory.
     """
-    from sikap.basemodel import ensure_e5_base
+    from sikap.models.basemodel import ensure_e5_base
 
     try:
         print(ensure_e5_base(output, force=force, log=lambda m: console.log(m, highlight=False)))

@@ -27,9 +27,9 @@ def classify(
     """Classify sentences into the output contract, one JSON line per input sentence, in order."""
     from tqdm import tqdm
 
+    from sikap.batch.sentences import read_sentences
     from sikap.io import atomic_open
-    from sikap.loading import ensure_predictor
-    from sikap.records import read_sentences
+    from sikap.models.loading import ensure_predictor
 
     try:
         predictor = ensure_predictor(model, console)
@@ -53,9 +53,9 @@ def serve(
 ) -> None:
     """Start the HTTP service (`bentoml serve` from the repository root); Ctrl-C or SIGTERM stops it and
     all its workers within 10 s."""
-    from sikap.loading import ensure_predictor
+    from sikap.models.loading import ensure_predictor
     from sikap.paths import use_sikap_home
-    from sikap.service_process import serve_until_signalled
+    from sikap.service.process import serve_until_signalled
 
     use_sikap_home()
     if model:

@@ -26,9 +26,9 @@ def build(
     Heads are sentiment and each target's stance. The ensemble is served in preference to
     any other model while its members are in the store. Prints the new tag.
     """
-    from sikap.ensemble.build import build_ensemble
-    from sikap.labels import load_labels
-    from sikap.targets import load_targets
+    from sikap.data.labels import load_labels
+    from sikap.models.ensemble_builder import build_ensemble
+    from sikap.text.targets import load_targets
 
     try:
         labels = load_labels(targets=load_targets())

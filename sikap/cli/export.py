@@ -43,7 +43,7 @@ def export(
     """
     if not onnx:
         fail("choose a format: --onnx (add --int8 for int8 weights)")
-    from sikap.onnx.export import export_onnx
+    from sikap.models.onnx.export import export_onnx
 
     try:
         print(

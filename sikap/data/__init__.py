@@ -1,0 +1,1 @@
+"""Labeled data: the label files and their checks, splits, and realism statistics."""

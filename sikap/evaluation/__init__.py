@@ -1,0 +1,1 @@
+"""Metrics and reports: scoring predictions against labels, per split and per model."""

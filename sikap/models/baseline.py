@@ -1,0 +1,197 @@
+"""The embedded default model: TF-IDF features and logistic regression, trained offline in seconds.
+
+Sentiment reads the raw sentence. Stance reads the sentence with the target's mentions
+replaced by a placeholder and other targets' mentions by another, so the model learns
+*what is said about the slot* rather than which country fills it. Two stance variants
+are trained and the better one on dev is kept: one classifier per target, or one
+classifier shared by all targets (three times the data, no per-target nuance).
+"""
+
+import shutil
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+from rich.console import Console
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from sikap.data.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, labels_hash
+from sikap.evaluation.metrics import evaluate_predictions, headline
+from sikap.models.predictor import Predictor
+from sikap.schema import MENTIONED_STANCES, SENTIMENTS
+from sikap.text.targets import Mention, MentionDetector, Target, load_targets
+
+ARTIFACT = "baseline.joblib"
+C_GRID = (1.0, 4.0, 16.0)
+
+
+def make_pipeline(c: float) -> Pipeline:
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=60000
+                ),
+            ),
+        ]
+    )
+    return Pipeline(
+        [("features", features), ("classifier", LogisticRegression(C=c, class_weight="balanced", max_iter=3000))]
+    )
+
+
+def _ordered_proba(pipe: Pipeline, texts: list[str], classes: tuple[str, ...]) -> np.ndarray:
+    """Probabilities with columns in ``classes`` order (a class unseen in training gets 0)."""
+    raw = pipe.predict_proba(texts)
+    out = np.zeros((len(texts), len(classes)))
+    for j, cls in enumerate(pipe.classes_):
+        out[:, classes.index(cls)] = raw[:, j]
+    return out
+
+
+class BaselinePredictor(Predictor):
+    kind = "baseline"
+
+    def __init__(
+        self,
+        tag: str,
+        targets: list[Target],
+        sentiment: Pipeline,
+        stance: dict[str, Pipeline],
+        metadata: dict | None = None,
+    ):
+        super().__init__(tag, targets, metadata)
+        self.sentiment = sentiment
+        self.stance = stance  # target name -> pipeline; the shared variant maps every target to one pipeline
+
+    def probabilities(
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        out = {}
+        for name in self.target_names:
+            probs = np.zeros((len(texts), len(MENTIONED_STANCES)))
+            rows = [i for i, m in enumerate(mentions) if m[name]]
+            if rows:
+                masked = [self.detector.mask(texts[i], name, mentions=mentions[i]) for i in rows]
+                probs[rows] = _ordered_proba(self.stance[name], masked, MENTIONED_STANCES)
+            out[name] = probs
+        return _ordered_proba(self.sentiment, texts, SENTIMENTS), out
+
+    def save(self, directory: Path, targets_path: Path) -> None:
+        joblib.dump({"sentiment": self.sentiment, "stance": self.stance}, directory / ARTIFACT, compress=3)
+        shutil.copy(targets_path, directory / "targets.yaml")
+
+    @classmethod
+    def load(cls, tag: str, directory: Path, metadata: dict | None = None) -> "BaselinePredictor":
+        parts = joblib.load(directory / ARTIFACT)
+        return cls(tag, load_targets(directory / "targets.yaml"), parts["sentiment"], parts["stance"], metadata)
+
+
+def _stance_data(rows: list[LabeledSentence], detector: MentionDetector, names: list[str]) -> dict[str, tuple]:
+    found = dict(zip((s.id for s in rows), label_mentions(rows, detector), strict=True))
+    data = {}
+    for name in names:
+        kept = [s for s in rows if s.stance[name] != "none"]
+        data[name] = ([detector.mask(s.text, name, mentions=found[s.id]) for s in kept], [s.stance[name] for s in kept])
+    return data
+
+
+def fit_baseline(
+    labels: LabelSet, targets: list[Target], console: Console | None = None
+) -> tuple[BaselinePredictor, dict]:
+    """Fit on train, select C and the stance variant on dev; returns the predictor and a selection log."""
+    console = console or Console(stderr=True)
+    detector = MentionDetector(targets)
+    names = [t.name for t in targets]
+    train, dev = labels.split("train"), labels.split("dev")
+    train_stance, dev_stance = _stance_data(train, detector, names), _stance_data(dev, detector, names)
+    log: dict = {"sentiment": {}, "stance": {}}
+
+    def best_c(x: list[str], y: list[str], dx: list[str], dy: list[str], key: str) -> tuple[float, Pipeline]:
+        from sklearn.metrics import f1_score
+
+        scored = []
+        for c in C_GRID:
+            pipe = make_pipeline(c).fit(x, y)
+            score = f1_score(dy, pipe.predict(dx), average="macro", zero_division=0) if dx else 0.0
+            log[key][str(c)] = round(float(score), 4)
+            scored.append((score, c, pipe))
+        score, c, pipe = max(scored, key=lambda t: t[0])
+        return c, pipe
+
+    with console.status("Training the embedded default: sentiment…"):
+        c, sentiment = best_c(
+            [s.text for s in train],
+            [s.sentiment for s in train],
+            [s.text for s in dev],
+            [s.sentiment for s in dev],
+            "sentiment",
+        )
+    console.log(f"sentiment: C={c} (dev macro-F1 by C: {log['sentiment']})")
+
+    with console.status("Training the embedded default: stance, shared across targets…"):
+        x = [t for name in names for t in train_stance[name][0]]
+        y = [t for name in names for t in train_stance[name][1]]
+        dx = [t for name in names for t in dev_stance[name][0]]
+        dy = [t for name in names for t in dev_stance[name][1]]
+        _, shared = best_c(x, y, dx, dy, "stance")
+    with console.status("Training the embedded default: stance, one model per target…"):
+        per_target = {}
+        for name in names:
+            log[f"stance {name}"] = {}
+            _, per_target[name] = best_c(*train_stance[name], *dev_stance[name], f"stance {name}")
+
+    candidates = {"shared": dict.fromkeys(names, shared), "per-target": per_target}
+    scores = {}
+    for variant, stance in candidates.items():
+        predictor = BaselinePredictor("selection", targets, sentiment, stance)
+        metrics = evaluate_predictions(dev, predictor.predict_labeled(dev), names)
+        scores[variant] = round(metrics["stance_macro_f1"], 4)
+    variant = max(scores, key=scores.get)
+    log["variant_dev_stance_macro_f1"] = scores
+    log["variant"] = variant
+    console.log(f"stance variant: {variant} (dev mean macro-F1: {scores})")
+    return BaselinePredictor("unsaved", targets, sentiment, candidates[variant]), log
+
+
+def train_baseline(labels: LabelSet, targets: list[Target], targets_path: Path, console: Console | None = None) -> str:
+    """Fit, evaluate on dev and test, and save as ``sikap-default:<version>``; returns the tag."""
+    from datetime import UTC, datetime
+
+    from sikap.models.store import BASELINE_NAME, new_version, save_model
+
+    console = console or Console(stderr=True)
+    started = time.perf_counter()
+    predictor, selection = fit_baseline(labels, targets, console)
+    names = [t.name for t in targets]
+    metrics = {
+        split: evaluate_predictions(rows, predictor.predict_labeled(rows), names)
+        for split in EVALUATION_SPLITS
+        if (rows := labels.split(split))
+    }
+    data_hash = labels_hash()
+    metadata = {
+        "kind": "baseline",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "labels_hash": data_hash,
+        "train_size": len(labels.split("train")),
+        "selection": selection,
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "metrics": {split: headline(m) for split, m in metrics.items()},
+    }
+
+    def write(directory: Path) -> None:
+        predictor.save(directory, targets_path)
+        from sikap.evaluation.metrics import write_report
+
+        for split, m in metrics.items():
+            write_report(m, directory / "reports" / split, f"sikap-default — {split} split")
+
+    tag = save_model(BASELINE_NAME, "baseline", new_version(data_hash), metadata, write)
+    console.log(f"saved {tag} in {metadata['train_seconds']} s; metrics {metadata['metrics']}")
+    return tag

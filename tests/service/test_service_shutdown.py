@@ -1,0 +1,69 @@
+"""`sikap serve` stops on SIGTERM or SIGINT with every process it started, even with a request in flight."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import suppress
+
+import httpx
+import psutil
+import pytest
+from conftest import SESSION_HOME
+
+from sikap.service.api_models import MAX_REQUEST_CHARS
+from sikap.service.process import free_port
+
+
+def wait_ready(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "sikap serve exited before it was ready"
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("service not ready")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_stops_every_process_within_10_s(default_tag: str, stop: signal.Signals, tmp_path) -> None:
+    port = free_port()
+    env = {**os.environ, "SIKAP_HOME": str(SESSION_HOME)}
+    env.pop("SIKAP_API_KEY", None)
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sikap.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    descendants: list[psutil.Process] = []
+    try:
+        wait_ready(url, process)
+        descendants = psutil.Process(process.pid).children(recursive=True)
+        assert len(descendants) >= 3  # bentoml serve, the API worker, the Classifier worker
+        text = "Pasukan Rusia menggempur Kharkiv lagi dan NATO mengecamnya. " * (MAX_REQUEST_CHARS // 62)
+        body = {"articles": [{"text": text[: MAX_REQUEST_CHARS // 2]}, {"text": text[: MAX_REQUEST_CHARS // 2]}]}
+        in_flight = threading.Thread(target=lambda: _post_quietly(f"{url}/analyze", body), daemon=True)
+        in_flight.start()
+        time.sleep(0.5)
+        start = time.monotonic()
+        process.send_signal(stop)
+        assert process.wait(10) == 128 + stop
+        _, alive = psutil.wait_procs(descendants, timeout=max(0.0, 10 - (time.monotonic() - start)))
+        assert not alive, f"still running 10 s after {stop.name}: {alive}"
+    finally:  # whatever the outcome, leave nothing running
+        for leftover in descendants:
+            with suppress(psutil.NoSuchProcess):
+                leftover.kill()
+        if process.poll() is None:
+            process.kill()
+
+
+def _post_quietly(url: str, body: dict) -> None:
+    with suppress(httpx.HTTPError):  # the service is stopped under it: any outcome but a hang is fine
+        httpx.post(url, json=body, timeout=60)
