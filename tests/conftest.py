@@ -39,6 +39,7 @@ SESSION_HOME = Path(os.environ.get("SIKAP_TEST_SESSION_HOME") or tempfile.mkdtem
 os.environ["SIKAP_TEST_SESSION_HOME"] = str(SESSION_HOME)
 os.environ["SIKAP_HOME"] = str(SESSION_HOME)
 os.environ.pop("SIKAP_MODEL", None)
+os.environ["SIKAP_UPGRADE"] = "0"  # no background build of the strong model from `sikap serve` in tests
 
 
 @pytest.fixture(scope="session")

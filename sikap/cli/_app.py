@@ -9,7 +9,7 @@ app = typer.Typer(
     help="Sentiment and stance toward NATO, Russia and Ukraine in Indonesian news.",
 )
 labels_app = typer.Typer(no_args_is_help=True, help="Check and describe the labeled data in labels/.")
-models_app = typer.Typer(no_args_is_help=True, help="List, export and import models in the store.")
+models_app = typer.Typer(no_args_is_help=True, help="List, export, import and build models in the store.")
 app.add_typer(labels_app, name="labels")
 app.add_typer(models_app, name="models")
 console = Console(stderr=True, soft_wrap=True)

@@ -49,15 +49,21 @@ def classify(
 def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "0.0.0.0",
-    model: Annotated[str | None, typer.Option(help="Model tag to serve (sets SIKAP_MODEL).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model tag to serve (sets SIKAP_MODEL; no hot swap).")] = None,
+    upgrade: Annotated[
+        bool, typer.Option(help="Build the strong model in the background when the store has no ensemble.")
+    ] = True,
 ) -> None:
     """Start the HTTP service (`bentoml serve` from the repository root); Ctrl-C or SIGTERM stops it and
-    all its workers within 10 s."""
+    all its workers within 10 s. It serves the best stored model and swaps in newer ones while running;
+    with no ensemble in the store it builds one in the background at low priority (--no-upgrade or
+    SIKAP_UPGRADE=0 turn that off)."""
     from sikap.models.loading import ensure_predictor
     from sikap.paths import use_sikap_home
     from sikap.service.process import serve_until_signalled
+    from sikap.service.upgrade import start_background_build, upgrade_wanted
 
-    use_sikap_home()
+    home = use_sikap_home()
     if model:
         os.environ["SIKAP_MODEL"] = model
     try:
@@ -65,4 +71,13 @@ def serve(
     except SikapError as exc:
         fail(str(exc))
     console.log(f"serving {predictor.tag} on http://{host}:{port} (OpenAPI at /docs)")
-    raise typer.Exit(serve_until_signalled(host, port))
+    background = []
+    if (why_not := upgrade_wanted(model, predictor.kind, upgrade)) is None:
+        console.log(
+            "building the strong model in the background (about 15 min on 2 cores, at low priority); "
+            "the service swaps it in when it is ready. Progress: `upgrade` in /metadata. --no-upgrade turns this off."
+        )
+        background.append(start_background_build(home))
+    elif predictor.kind != "ensemble":
+        console.log(f"no background build of the strong model: {why_not}")
+    raise typer.Exit(serve_until_signalled(host, port, background))

@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sikap.cli._app import fail, models_app
+from sikap.cli._app import console, fail, models_app
 from sikap.errors import SikapError
 
 
@@ -47,3 +47,16 @@ def models_import(path: Annotated[Path, typer.Argument(help="File written by `si
         print(import_model(path))
     except SikapError as exc:
         fail(str(exc))
+
+
+@models_app.command("build")
+def models_build() -> None:
+    """Build the strong model offline, as `make model` does: base model → fine-tuning → ONNX export (int8,
+    else fp32) → ensemble, with an ETA. Writes its progress to upgrade.json in the store, which a running
+    service shows under `upgrade` in /metadata; the service swaps the ensemble in when it is stored."""
+    from sikap.paths import use_sikap_home
+    from sikap.service.upgrade import build_strong_model
+
+    home = use_sikap_home()
+    if not build_strong_model(home, echo=lambda line: console.print(line, highlight=False)):
+        fail("the strong model was not built (see the failed step above); the store keeps what it had")

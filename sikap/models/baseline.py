@@ -28,8 +28,9 @@ ARTIFACT = "baseline.joblib"
 C_GRID = (1.0, 4.0, 16.0)
 
 
-def make_pipeline(c: float) -> Pipeline:
-    features = FeatureUnion(
+def make_features() -> FeatureUnion:
+    """Word 1-2-grams and character 2-5-grams, TF-IDF weighted."""
+    return FeatureUnion(
         [
             ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
             (
@@ -40,9 +41,10 @@ def make_pipeline(c: float) -> Pipeline:
             ),
         ]
     )
-    return Pipeline(
-        [("features", features), ("classifier", LogisticRegression(C=c, class_weight="balanced", max_iter=3000))]
-    )
+
+
+def make_classifier(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
 
 
 def _ordered_proba(pipe: Pipeline, texts: list[str], classes: tuple[str, ...]) -> np.ndarray:
@@ -113,16 +115,19 @@ def fit_baseline(
     log: dict = {"sentiment": {}, "stance": {}}
 
     def best_c(x: list[str], y: list[str], dx: list[str], dy: list[str], key: str) -> tuple[float, Pipeline]:
+        """Features fitted once, then one classifier per C in ``C_GRID``; the best on dev wins."""
         from sklearn.metrics import f1_score
 
+        features = make_features().fit(x)
+        features_x, features_dx = features.transform(x), features.transform(dx) if dx else None
         scored = []
         for c in C_GRID:
-            pipe = make_pipeline(c).fit(x, y)
-            score = f1_score(dy, pipe.predict(dx), average="macro", zero_division=0) if dx else 0.0
+            classifier = make_classifier(c).fit(features_x, y)
+            score = f1_score(dy, classifier.predict(features_dx), average="macro", zero_division=0) if dx else 0.0
             log[key][str(c)] = round(float(score), 4)
-            scored.append((score, c, pipe))
-        score, c, pipe = max(scored, key=lambda t: t[0])
-        return c, pipe
+            scored.append((score, c, classifier))
+        score, c, classifier = max(scored, key=lambda t: t[0])
+        return c, Pipeline([("features", features), ("classifier", classifier)])
 
     with console.status("Training the embedded default: sentiment…"):
         c, sentiment = best_c(

@@ -1,5 +1,6 @@
 """Request and response models of the HTTP API: limits, examples and OpenAPI descriptions live here."""
 
+import re
 from typing import Annotated
 
 from pydantic import (
@@ -45,15 +46,18 @@ EXAMPLE_ARTICLE = {
 }
 
 
+# The non-blank rule, stated once for the validator and the schema: "contains a character that is
+# whitespace neither to Python (str.strip) nor to ECMA-262 regexes (how JSON Schema clients read
+# patterns)". The two \\s differ: Python's has \\x1c-\\x1f and \\x85, ECMA's has \\ufeff; both are listed.
+NON_BLANK_CHAR = r"[^\s\x1c-\x1f\x85\ufeff]"
+NON_BLANK = {"pattern": NON_BLANK_CHAR}
+_NON_BLANK = re.compile(NON_BLANK_CHAR)
+
+
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if not _NON_BLANK.search(value):
         raise ValueError("must not be empty or only whitespace")
     return value
-
-
-# The schema states the non-blank rule as a pattern: "contains a non-whitespace character"
-# (Python's \\s is exactly what str.strip() removes, so the validator and the pattern agree).
-NON_BLANK = {"pattern": r"\S"}
 Sentence = Annotated[
     StrictStr, Field(max_length=MAX_SENTENCE_CHARS, json_schema_extra=NON_BLANK), AfterValidator(_not_blank)
 ]

@@ -44,9 +44,10 @@ def serve_command(host: str, port: int) -> list[str]:
     return [sys.executable, "-m", "bentoml", "serve", "serving.service:Sikap", "--host", host, "--port", str(port)]
 
 
-def serve_until_signalled(host: str, port: int) -> int:
+def serve_until_signalled(host: str, port: int, companions: list[subprocess.Popen] | None = None) -> int:
     """Run ``bentoml serve`` until it exits or this process gets SIGINT/SIGTERM, which stop the
-    service and all its workers (within ``GRACE_SECONDS`` + 3 s). Returns the exit code."""
+    service and all its workers (within ``GRACE_SECONDS`` + 3 s), and the ``companions`` (a background
+    build) with them. Returns the exit code."""
     received: list[int] = []
     previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum)) for sig in STOP_SIGNALS}
     try:
@@ -58,6 +59,9 @@ def serve_until_signalled(host: str, port: int) -> int:
             return 128 + received[0]
         return process.returncode
     finally:
+        for companion in companions or []:
+            if companion.poll() is None:
+                stop_tree(companion.pid)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
+from sikap.data.sample import write_sample_labels
 from sikap.service.api_models import (
     EXAMPLE_ARTICLE,
     MAX_ARTICLE_CHARS,
@@ -31,12 +32,12 @@ AUTH = {"authorization": f"Bearer {API_KEY}"}
 
 @pytest.fixture(scope="module")
 def url():
-    """A service started on an empty store (it must build the embedded default itself), with an API key."""
-    with (
-        tempfile.TemporaryDirectory(prefix="sikap-serve-") as home,
-        running_service(Path(home), SIKAP_API_KEY=API_KEY) as service,
-    ):
-        yield service.url
+    """A service started on an empty store (it must build the embedded default itself, here from a small
+    cut of the shipped labels), with an API key."""
+    with tempfile.TemporaryDirectory(prefix="sikap-serve-") as home:
+        labels = write_sample_labels(Path(home) / "labels")
+        with running_service(Path(home), SIKAP_API_KEY=API_KEY, SIKAP_LABELS=str(labels)) as service:
+            yield service.url
 
 
 def post(url: str, path: str, body, headers: dict | None = None) -> httpx.Response:

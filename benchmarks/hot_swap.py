@@ -1,0 +1,153 @@
+"""Latency and correctness of the service while its model changes under it.
+
+Two scenarios, each with N clients sending one-sentence (and every other client 42-sentence) /classify
+requests for the whole run:
+
+  swap    a new embedded default is trained into the store mid-run (`sikap train --baseline`, as from a
+          second terminal); reports failed requests, responses that mix models, and the swap time.
+  build   `sikap models build` runs at nice 19 beside the service (what `sikap serve` starts on a store
+          without an ensemble); reports latency while it runs and when the ensemble is served.
+
+    python benchmarks/hot_swap.py swap  [--clients 8] [--labels DIR]
+    python benchmarks/hot_swap.py build [--clients 8] [--seconds 1500]
+
+Prints the CPU flags (compare ratios only within one run).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sikap.data.sample import write_sample_labels
+from sikap.service.process import running_service
+
+ONE = ["Pasukan Rusia kembali menggempur wilayah timur Ukraina pada Selasa malam, kata pejabat setempat."]
+MANY = ONE * 42
+
+
+def cpu_flags() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return "lscpu not available"
+    lines = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+    flags = set(lines.get("Flags", "").split())
+    wanted = [f for f in ("avx2", "avx512f", "avx512_vnni", "amx_tile") if f in flags]
+    return f"{lines.get('Model name', '?')}, {os.cpu_count()} CPUs, flags: {' '.join(wanted) or 'none of avx2/avx512'}"
+
+
+class Load:
+    """N client threads; records (t, seconds, status, model, models in results, one-sentence?)."""
+
+    def __init__(self, url: str, clients: int):
+        self.url, self.records, self.stop = url, [], threading.Event()
+        self.threads = [threading.Thread(target=self._client, args=(n,), daemon=True) for n in range(clients)]
+
+    def _client(self, n: int) -> None:
+        with httpx.Client(base_url=self.url, timeout=120) as http:
+            while not self.stop.is_set():
+                body = {"sentences": MANY if n % 2 else ONE}
+                start = time.monotonic()
+                try:
+                    r = http.post("/classify", json=body)
+                    data = r.json() if r.status_code == 200 else {}
+                    status = r.status_code
+                except httpx.HTTPError as exc:
+                    data, status = {}, type(exc).__name__
+                self.records.append(
+                    (time.time(), time.monotonic() - start, status, data.get("model"),
+                     {x["model"] for x in data.get("results", [])}, not n % 2)
+                )
+
+    def __enter__(self) -> "Load":
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join()
+
+
+def report(records: list, title: str) -> None:
+    one = sorted(r[1] for r in records if r[5] and r[2] == 200)
+    failed = [r for r in records if r[2] != 200]
+    mixed = [r for r in records if r[2] == 200 and r[4] != {r[3]}]
+    models = sorted({r[3] for r in records if r[3]})
+    p = statistics.quantiles(one, n=100) if len(one) >= 2 else [float("nan")] * 99
+    print(f"\n## {title}")
+    print("| requests | failed | mixed models | one-sentence p50 ms | p95 ms | max ms | models served |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {len(records)} | {len(failed)} | {len(mixed)} | {p[49] * 1000:.0f} | {p[94] * 1000:.0f} | "
+          f"{(one[-1] if one else float('nan')) * 1000:.0f} | {', '.join(models)} |")
+
+
+def swap(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="sikap-swap-") as tmp:
+        labels = Path(args.labels) if args.labels else write_sample_labels(Path(tmp) / "labels")
+        home = Path(tmp) / "home"
+        home.mkdir()
+        env = {"SIKAP_LABELS": str(labels), "SIKAP_POLL_SECONDS": "1"}
+        with running_service(home, **env) as service, Load(service.url, args.clients) as load:
+            old = httpx.get(f"{service.url}/metadata").json()["tag"]
+            time.sleep(5)
+            trained = time.time()
+            subprocess.run([sys.executable, "-m", "sikap.cli", "train", "--baseline"], check=True, capture_output=True,
+                           env={**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home), **env})
+            stored = time.time()
+            while not any(r[3] not in (old, None) for r in load.records) and time.time() - stored < 120:
+                time.sleep(0.2)
+            first_new = min((r[0] for r in load.records if r[3] not in (old, None)), default=float("nan"))
+            time.sleep(5)
+        report(load.records, f"swap under load ({args.clients} clients)")
+        print(f"\ntraining took {stored - trained:.1f} s; first answer from the new model {first_new - stored:.1f} s "
+              "after it was stored")
+
+
+def build(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="sikap-build-") as tmp:
+        home = Path(tmp)
+        with running_service(home, SIKAP_POLL_SECONDS="5") as service:
+            before = httpx.get(f"{service.url}/metadata").json()["tag"]
+            started = time.time()
+            child = subprocess.Popen([sys.executable, "-m", "sikap.cli", "models", "build"],
+                                     preexec_fn=lambda: os.nice(19), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                     env={**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home)})
+            with Load(service.url, args.clients) as load:
+                while child.poll() is None and time.time() - started < args.seconds:
+                    time.sleep(5)
+                built = time.time()
+                while not any(r[3] not in (before, None) for r in load.records) and time.time() - built < 60:
+                    time.sleep(0.5)
+            child.kill()
+            meta = httpx.get(f"{service.url}/metadata").json()
+        during = [r for r in load.records if r[0] < built]
+        report(during, f"during the background build ({args.clients} clients)")
+        print(f"\nbuild exit code {child.returncode}, {(built - started) / 60:.1f} min; served now: {meta['tag']} "
+              f"({meta['kind']}); upgrade status: {meta.get('upgrade')}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=["swap", "build"])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--labels", help="labels folder for the swap scenario (default: a small one)")
+    parser.add_argument("--seconds", type=float, default=1500, help="longest build to wait for")
+    args = parser.parse_args()
+    print(f"CPU: {cpu_flags()}")
+    (swap if args.scenario == "swap" else build)(args)
+
+
+if __name__ == "__main__":
+    main()

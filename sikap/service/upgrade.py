@@ -1,0 +1,118 @@
+"""The strong model without asking for it: build it in the background, report progress, let the service swap.
+
+:func:`build_strong_model` runs the steps of ``make model`` (base model → fine-tuning → ONNX export →
+ensemble) as child commands and keeps ``upgrade.json`` in the model store up to date with
+``{state, step, eta}``; ``sikap models build`` and ``make model`` run it in the foreground, and
+``sikap serve`` starts it at low CPU priority when the store has no ensemble yet. The service's model
+watcher (:mod:`sikap.service.hot_swap`) swaps the ensemble in when the build has stored it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sikap.io import write_atomic
+
+STATUS_FILE = "upgrade.json"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    command: list[str]
+    expected_seconds: float  # on 2 quiet cores; only for the ETA
+    fallback: list[str] | None = None  # run when the command fails (int8 export → fp32)
+
+
+def _sikap(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sikap.cli", *args]
+
+
+STEPS = (
+    Step("base model", _sikap("base-model", "prepare"), 60),
+    Step("fine-tuning", _sikap("train"), 720),
+    Step("ONNX export", _sikap("export", "--onnx", "--int8"), 150, fallback=_sikap("export", "--onnx")),
+    Step("ensemble", _sikap("ensemble", "build"), 120),
+)
+
+
+def status_path(home: Path) -> Path:
+    return home / STATUS_FILE
+
+
+def read_status(home: Path) -> dict | None:
+    """The last status a build wrote, or None (no build yet, or unreadable)."""
+    try:
+        return json.loads(status_path(home).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_status(home: Path, **status: object) -> None:
+    write_atomic(status_path(home), json.dumps({**status, "updated": time.time()}))
+
+
+def eta_seconds(steps: tuple[Step, ...], index: int, elapsed: float) -> int:
+    """Seconds left: what remains of step ``index`` (at least 10 s while it runs) plus every later step."""
+    current = max(steps[index].expected_seconds - elapsed, 10.0)
+    return round(current + sum(s.expected_seconds for s in steps[index + 1 :]))
+
+
+def build_strong_model(
+    home: Path,
+    steps: tuple[Step, ...] = STEPS,
+    echo: Callable[[str], None] = print,
+    poll: float = 2.0,
+    run_kwargs: dict | None = None,
+) -> bool:
+    """Run ``steps`` in order, writing the status after each change; True when all succeeded."""
+    started = time.time()
+    for index, step in enumerate(steps):
+        label = f"{index + 1}/{len(steps)} {step.name}"
+        echo(f"==> [{label}] (about {eta_seconds(steps, index, 0) // 60 + 1} min left)")
+        for command in filter(None, (step.command, step.fallback)):
+            step_start = time.monotonic()
+            process = subprocess.Popen(command, **(run_kwargs or {}))
+            while process.poll() is None:
+                elapsed = time.monotonic() - step_start
+                write_status(home, state="running", step=label, eta=eta_seconds(steps, index, elapsed), started=started)
+                time.sleep(poll)
+            if process.returncode == 0:
+                break
+            echo(f"step {label} failed with exit code {process.returncode}: {' '.join(command[2:])}")
+        else:
+            reason = f"step {label} failed (exit code {process.returncode}); the served model stays as it is"
+            write_status(home, state="failed", step=label, eta=None, started=started, reason=reason)
+            return False
+    write_status(home, state="done", step=None, eta=0, started=started, seconds=round(time.time() - started))
+    echo(f"==> strong model built in {(time.time() - started) / 60:.1f} min")
+    return True
+
+
+def upgrade_wanted(requested_model: str | None, served_kind: str | None, enabled: bool) -> str | None:
+    """Why the background build should not run (a reason), or None when it should."""
+    if not enabled or os.environ.get("SIKAP_UPGRADE", "1") == "0":
+        return "turned off (--no-upgrade or SIKAP_UPGRADE=0)"
+    if requested_model or os.environ.get("SIKAP_MODEL"):
+        return "the model is pinned (--model or SIKAP_MODEL)"
+    if served_kind == "ensemble":
+        return "the store already has an ensemble"
+    return None
+
+
+def start_background_build(home: Path, log: Path | None = None, command: list[str] | None = None) -> subprocess.Popen:
+    """``sikap models build`` (or ``command``) as a child at the lowest CPU priority (nice 19), so serving
+    comes first; its output goes to ``log`` or the console."""
+    output = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it open
+    return subprocess.Popen(
+        command or _sikap("models", "build"),
+        preexec_fn=lambda: os.nice(19),  # runs in the child before exec
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+        env={**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home)},
+    )
