@@ -9,7 +9,8 @@ import pytest
 from sikap.paths import REPO_ROOT
 from sikap.text.furniture.features import blank_tags, clean_line
 from sikap.text.furniture.mockups import CONTENT, make_pages, write_pages
-from sikap.text.furniture.model import ARTIFACT, Detector, build, classify_lines, load_detector
+from sikap.text.furniture.model import ARTIFACT, Detector, classify_lines, load_detector
+from sikap.text.furniture.train import build
 from sikap.text.segment import segment_article, segment_text
 
 
