@@ -156,9 +156,3 @@ def fixed_kinds(texts: list[str]) -> list[str | None]:
 @lru_cache(maxsize=2)
 def load_detector(path: Path = ARTIFACT) -> Detector:
     return Detector.from_json(path.read_text(encoding="utf-8"))
-
-
-if __name__ == "__main__":
-    from sikap.text.furniture.train import main
-
-    main()
