@@ -5,6 +5,7 @@ import gzip
 from sikap.paths import REPO_ROOT
 from sikap.text.furniture.context import add_context, has_predicate, is_credit
 from sikap.text.furniture.features import page_features
+from sikap.text.furniture.mockups import CAPTION_ACTS, make_pages
 from sikap.text.furniture.model import Detector, classify_lines, load_detector
 from sikap.text.furniture.sequence import stage2_features
 
@@ -95,3 +96,24 @@ def test_the_single_stage_v1_artifact_still_loads_and_runs() -> None:
     assert v1.context is None and load_detector().context is not None
     page = [TITLE, "ADVERTISEMENT", LEAD, *BODY, LAST, "Copyright © 2025 Harian Contoh"]
     assert classify_lines(page, v1) == [None, "ad", None, None, None, None, None, "copyright"]
+
+
+def test_mockups_cover_the_hard_kinds_and_hold_out_their_wording() -> None:
+    def rows(split: str) -> list[tuple[str, str, str]]:
+        out = []
+        for page in make_pages(split, 150):
+            lines = [(text, label) for text, label in page if text]
+            out += [(a, la, b) for (a, la), (b, _) in zip(lines, [*lines[1:], ("", "")], strict=True)]
+        return out
+
+    train = rows("train")
+    assert any(label == "caption" and has_predicate(text) and is_credit(after) for text, label, after in train)
+    assert any(label == "ad" and "Rp" in text for text, label, _ in train)
+    assert any(label == "widget" and text.endswith("?") for text, label, _ in train)  # a reaction poll's question
+    assert any(label == "byline" and ":" not in text and len(text.split()) == 2 for text, label, _ in train)
+    assert any(label == "promo" and has_predicate(text) for text, label, _ in train)
+    acts = {
+        split: {a for a in CAPTION_ACTS if any(a in t for t, lab, _ in rows(split) if lab == "caption")}
+        for split in ("train", "heldout")
+    }
+    assert acts["train"] and acts["heldout"] and not acts["train"] & acts["heldout"]
