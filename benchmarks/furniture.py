@@ -1,20 +1,27 @@
 """Furniture detection on a folder of .txt pages against a line annotation file (no text in it).
 
-    python benchmarks/furniture.py PAGES_DIR [--annotations FILE]
+    python benchmarks/furniture.py PAGES_DIR [--annotations FILE] [--heldout 200]
 
 The annotation file is a TSV with a header ``file  line  label  kind``: ``label`` is
 ``furniture`` or ``content``, ``line`` counts from 1, ``kind`` names the furniture kind.
 Non-blank lines it does not list count as content. Prints, per kind, furniture recall
 (lines set aside of that kind) and, per predicted kind, the content lines wrongly given it;
 then overall furniture recall and content kept (the share of content lines kept, the
-precision bar: a real sentence is never set aside).
+precision bar: a real sentence is never set aside). ``--heldout N`` also scores N held-out
+mock-up pages (outlet styles and wording never trained on). Each set is scored by the shipped
+detector and by the first, single-stage one (``furniture_v1_detector.json.gz``), with the speed of
+the furniture pass of both measured in the same run (best of three), after the CPU's ``lscpu`` flags.
 """
 
 import argparse
 import csv
+import gzip
 import platform
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,8 +29,11 @@ from pathlib import Path
 
 from sikap.errors import InputError
 from sikap.text.furniture.features import clean_line
-from sikap.text.furniture.model import classify_lines
+from sikap.text.furniture.mockups import write_pages
+from sikap.text.furniture.model import Detector, classify_lines, load_detector
 from sikap.text.furniture.rules import furniture_reason
+
+V1 = Path(__file__).with_name("furniture_v1_detector.json.gz")
 
 
 def read_annotations(path: Path) -> dict[tuple[str, int], tuple[str, str]]:
@@ -107,6 +117,33 @@ def report(result: dict, name: str) -> str:
     return "\n".join(rows)
 
 
+def v1_detector() -> Detector:
+    """The first shipped detector (one stage, no neighbourhood), for comparison."""
+    return Detector.from_json(gzip.decompress(V1.read_bytes()).decode("utf-8"))
+
+
+def speed(pages_dir: Path, detector: Detector, rounds: int = 3) -> float:
+    """Lines per second of the furniture pass alone over the pages (best of ``rounds``)."""
+    pages = [f.read_text(encoding="utf-8-sig").split("\n") for f in sorted(pages_dir.glob("*.txt"))]
+    lines = sum(1 for page in pages for line in page if line.strip())
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for page in pages:
+            classify_lines(page, detector)
+        best = min(best, time.perf_counter() - started)
+    return lines / best
+
+
+def lscpu_flags() -> str:
+    """The ``Flags:`` line of ``lscpu`` (all of them), or ``n/a``."""
+    if not shutil.which("lscpu"):
+        return "lscpu flags: n/a"
+    out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    flags = next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Flags:")), "n/a")
+    return f"lscpu flags: {flags}"
+
+
 def cpu_line() -> str:
     """CPU model and the SIMD flags that matter, from /proc/cpuinfo (as ``lscpu`` shows them)."""
     info = Path("/proc/cpuinfo")
@@ -117,28 +154,49 @@ def cpu_line() -> str:
     return f"CPU: {model.group(1).strip() if model else platform.processor()} (flags: {simd or 'n/a'})"
 
 
+def summary(result: dict) -> str:
+    found, total = sum(result["found"].values()), sum(result["total"].values())
+    return (
+        f"furniture recall {found}/{total} = {found / max(total, 1):.4f}, content kept "
+        f"{result['kept']}/{result['content']} = {result['kept'] / max(result['content'], 1):.4f}"
+    )
+
+
+def score_set(pages: Path, annotations: dict[tuple[str, int], tuple[str, str]], name: str) -> None:
+    """Print the shipped detector's report, the v1 detector and the fixed patterns on the same pages, and speeds."""
+    shipped, v1 = load_detector(), v1_detector()
+    result = evaluate(pages, annotations)
+    old = evaluate(pages, annotations, lambda lines: classify_lines(lines, v1))
+    baseline = evaluate(pages, annotations, rules_only)
+    print(report(result, name))
+    print(f"v1 detector (one stage): {summary(old)}")
+    print(f"fixed patterns alone (before the classifier): {summary(baseline)}")
+    new_speed, old_speed = speed(pages, shipped), speed(pages, v1)
+    print(
+        f"furniture pass: {new_speed:.0f} lines/s (v1 detector, same run: {old_speed:.0f} lines/s; "
+        f"ratio {new_speed / old_speed:.2f})\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", type=Path)
     parser.add_argument("--annotations", type=Path, help="TSV (default: PAGES_DIR/annotations.tsv)")
+    parser.add_argument("--heldout", type=int, default=0, help="also score this many held-out mock-up pages")
     args = parser.parse_args()
     annotations_path = args.annotations or args.pages / "annotations.tsv"
+    print(cpu_line())
+    print(lscpu_flags())
     try:
         if not annotations_path.is_file():
             raise InputError(f"{annotations_path}: no annotation file")
-        annotations = read_annotations(annotations_path)
-        result = evaluate(args.pages, annotations)
-        baseline = evaluate(args.pages, annotations, rules_only)
+        score_set(args.pages, read_annotations(annotations_path), args.pages.name or str(args.pages))
+        if args.heldout:
+            with tempfile.TemporaryDirectory() as tmp:
+                tsv = write_pages(Path(tmp), "heldout", args.heldout)
+                score_set(Path(tmp), read_annotations(tsv), f"{args.heldout} held-out mock-up pages")
     except InputError as exc:
         sys.exit(f"error: {exc}")
-    print(cpu_line())
-    print(report(result, args.pages.name or str(args.pages)))
-    found, total = sum(baseline["found"].values()), sum(baseline["total"].values())
-    print(
-        f"fixed patterns alone (before the classifier): furniture recall {found}/{total} = "
-        f"{found / max(total, 1):.4f}, content kept {baseline['kept']}/{baseline['content']} = "
-        f"{baseline['kept'] / max(baseline['content'], 1):.4f}"
-    )
 
 
 if __name__ == "__main__":

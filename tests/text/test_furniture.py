@@ -1,5 +1,6 @@
 """The furniture detector: mock-ups, the shipped artifact, page segmentation, and the benchmark."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,8 @@ import pytest
 from sikap.paths import REPO_ROOT
 from sikap.text.furniture.features import blank_tags, clean_line
 from sikap.text.furniture.mockups import CONTENT, make_pages, write_pages
-from sikap.text.furniture.model import ARTIFACT, Detector, build, classify_lines, load_detector
+from sikap.text.furniture.model import ARTIFACT, Detector, classify_lines, load_detector
+from sikap.text.furniture.train import build
 from sikap.text.segment import segment_article, segment_text
 
 
@@ -56,7 +58,7 @@ def test_detector_keeps_content_and_finds_furniture_on_heldout_styles() -> None:
                 furniture += 1
                 found += kind is not None
     assert kept / content >= 0.995
-    assert found / furniture >= 0.85
+    assert found / furniture >= 0.95  # the acceptance bar of issue 17 (0.913 with the single-stage detector)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +130,9 @@ def test_benchmark_reports_recall_and_content_kept(tmp_path: Path) -> None:
     )
     assert "furniture recall:" in result.stdout and "content kept" in result.stdout
     assert "| navigation |" in result.stdout or "| widget |" in result.stdout
+    assert "lscpu flags:" in result.stdout and "v1 detector (one stage):" in result.stdout
+    speeds = re.search(r"furniture pass: (\d+) lines/s \(v1 detector, same run: (\d+) lines/s", result.stdout)
+    assert speeds and int(speeds.group(1)) > 0 and int(speeds.group(2)) > 0
 
 
 def test_benchmark_names_a_bad_annotation_row(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ content on outlets it has never seen.
 
 import re
 import unicodedata
+from collections import Counter
 
 TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
@@ -87,6 +88,29 @@ def words_of(line: str) -> list[str]:
 def duplicate_key(line: str) -> str:
     """Lines with the same key are the same text up to case, punctuation and tags."""
     return " ".join(w.casefold() for w in words_of(clean_line(line)))
+
+
+def repeated_later(lines: list[str]) -> list[bool]:
+    """Whether each line is the first of several copies in the page (a headline the body repeats)."""
+    keys = [duplicate_key(line) for line in lines]
+    counts = Counter(keys)
+    seen: set[str] = set()
+    out = []
+    for key in keys:
+        out.append(len(key.split()) >= 3 and counts[key] > 1 and key not in seen)
+        seen.add(key)
+    return out
+
+
+def duplicates(lines: list[str]) -> list[bool]:
+    """Whether each line repeats an earlier line of the page (three words or more, ignoring case and punctuation)."""
+    seen: set[str] = set()
+    out = []
+    for line in lines:
+        key = duplicate_key(line)
+        out.append(len(key.split()) >= 3 and key in seen)
+        seen.add(key)
+    return out
 
 
 def _bucket(value: float, edges: tuple[float, ...]) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sikap.paths import REPO_ROOT
+from sikap.text.furniture.features import clean_line
 
 CONTENT = "content"
 SPLITS = ("train", "heldout")
@@ -115,8 +116,24 @@ WIDGETS = [
     "00:00",
 ]
 RENDER = ["render time: {f} s", "Page generated in {f} seconds", "rendered in {f}s", "Waktu muat {f} detik"]
-REACTIONS = ["Happy", "Sad", "Marah", "Senang", "Terinspirasi", "Terkejut", "Takut", "Lucu", "Bangga", "Kesal", "Wow"]
-REACTION_PROMPTS = ["Bagaimana reaksi Anda?", "Apa reaksi Anda?", "Reaksi", "Bagaimana perasaanmu membaca berita ini?"]
+REACTIONS = """
+    Happy Sad Marah Senang Terinspirasi Terkejut Takut Lucu Bangga Kesal Wow Suka Sedih Terhibur Kecewa Takjub
+    Bingung Terharu Geram Puas
+""".split()  # noqa: SIM905
+REACTION_PROMPTS = [
+    "Bagaimana reaksi Anda?",
+    "Apa reaksi Anda?",
+    "Reaksi",
+    "Bagaimana perasaanmu membaca berita ini?",
+    "Apa pendapat Anda tentang berita ini?",
+    "Bagaimana perasaan Anda setelah membaca artikel ini?",
+    "Berikan reaksi Anda untuk berita ini",
+    "Pilih reaksimu",
+    "Seberapa bermanfaat artikel ini bagi Anda?",
+    "Apa emosimu setelah membaca tulisan ini?",
+    "Suka dengan artikel ini?",
+    "Bagikan perasaanmu tentang berita ini",
+]
 AD_LINES = [
     "Iklan",
     "ADVERTISEMENT",
@@ -193,7 +210,7 @@ BYLINES = [
 AUTHOR_LABELS = ["Penulis", "Editor", "Reporter", "Sumber", "Redaktur", "Pewarta", "Author", "Fotografer"]
 CREDIT_TAILS = """
     ({ini}) [{ini}/{ini2}] ({ini}/{site_lower}) ({ini}/{ini2}) ({ini}/{agency_lower}) (*)
-    ({ini}/{ini2}/{ini3}) ({ini2})
+    ({ini}/{ini2}/{ini3}) ({ini2}) [{ini}] ({ini_upper}/{ini}) ({ini}/{ini2}/{ini_upper}) ({ini}-{ini2})
 """.split()  # noqa: SIM905
 CAPTIONS = [
     "{person}. Foto/{agency}",
@@ -472,6 +489,117 @@ QUESTIONS = [
     "Akankah sanksi itu berhasil?",
     "Apa kata Kremlin?",
 ]
+# Captions that read like content: a full sentence with a place and a date, its credit inline or on the next line.
+CAPTION_ACTS = [
+    "berbicara kepada wartawan",
+    "tiba untuk menghadiri pertemuan",
+    "berjabat tangan dengan tamunya",
+    "melambaikan tangan kepada warga",
+    "memberikan keterangan pers",
+    "meninjau lokasi serangan",
+    "menghadiri upacara penyambutan",
+    "berjalan menuju ruang sidang",
+    "menandatangani nota kesepahaman",
+    "mendengarkan paparan pejabat militer",
+    "duduk bersama delegasi",
+    "menyampaikan pidato",
+]
+PLACES = [
+    "Istana Kepresidenan",
+    "markas besar NATO",
+    "bandara internasional",
+    "stasiun kereta",
+    "gedung parlemen",
+    "balai kota",
+    "pangkalan udara",
+    "pelabuhan",
+    "kantor kementerian",
+    "ruang konferensi hotel",
+    "perbatasan",
+    "gedung PBB",
+]
+CAPTION_SENTENCES = [
+    "{person} {act} di {place}, {city}, {day} ({d}/{m}/{y}). (Foto: {agency}/{name})",
+    "{person} {act} di {place}, {city}, {day} ({d}/{m}/{y}).",
+    "{person} {act} di {place}",
+    "{person} {act} di {place} pada {d} {month} {y}. {agency}/{name_upper}",
+    "Suasana saat {person} {act} di {place}. ANTARA FOTO/{name}/{ini}.",
+    "{person} {act} di {city}, {day} ({d}/{m}/{y}). REUTERS/{name}",
+    "{person} {act} dalam kunjungan ke {place} ({site}/{name})",
+    "Foto arsip: {person} {act} di {place}.",
+    "{person} {act} di {place}, {city}, {d} {month} {y}",
+    "{person} saat {act} di {place}, {day} ({d}/{m}/{y}). ANTARA/{name}",
+    "{person} {act} di {place}, {city}. (AFP/{name_upper})",
+    "Momen {person} {act} di {place} beberapa waktu lalu.",
+]
+PHOTO_CREDITS = [
+    "Foto: {agency}/{name}",
+    "ANTARA FOTO/{name}",
+    "REUTERS/{name}",
+    "(Foto: Istimewa)",
+    "AFP/{name_upper}",
+    "Dok. {site}",
+    "Istimewa",
+    "(Dok. Pribadi)",
+    "Foto/{agency}",
+    "Photo by {name}",
+    "(ANTARA FOTO/{name}/{ini})",
+    "Dok: {agency}",
+]
+# A name alone (or with the outlet) under or over the title, or at the end of the body.
+BARE_BYLINES = [
+    "{name}",
+    "{name_upper}",
+    "{name}, {site}",
+    "{name} | {site}",
+    "{name} - {site}",
+    "Tim {site}",
+    "{name} & {name2}",
+    "Diterbitkan oleh {name}",
+    "{name} ({ini})",
+    "{name_upper} - {site_upper}",
+    "Ditulis {name}",
+    "{name}, wartawan {site}",
+]
+PRICE_ADS = [
+    "{brand} {product} Rp{price}",
+    "{product} {brand} mulai Rp {price}",
+    "Diskon {pct}% {product} {brand}",
+    "Beli {product} {brand}, gratis ongkir",
+    "{brand} {product} - Hemat {pct}%",
+    "Promo {product}: cicilan 0% hingga 12 bulan",
+    "{product} Original Harga Rp{price}",
+    "{brand} {product}",
+    "Pesan {product} sekarang, stok terbatas",
+    "Harga Spesial {product} Rp {price}",
+    "{product} Terlaris Minggu Ini",
+    "{brand} {product} | Belanja Sekarang",
+]
+LONG_PROMOS = [
+    "Baca kabar terbaru lainnya dari {site} dengan mengikuti kanal kami di Google News.",
+    "Untuk menerima berita pilihan setiap pagi, silakan daftarkan alamat surel Anda di kolom berikut.",
+    "Pasang aplikasi {site} di ponsel Anda agar bisa membaca berita tanpa gangguan iklan.",
+    "Tekan tombol ikuti lalu tandai kanal kami sebagai favorit.",
+    "Kunjungi kanal WhatsApp {site} untuk mendapatkan ringkasan berita setiap hari.",
+    "Jangan sampai ketinggalan, nyalakan lonceng notifikasi di aplikasi kami.",
+    "Dapatkan ringkasan berita pilihan redaksi langsung di kotak masuk surel Anda setiap pagi.",
+    "Punya kabar menarik di sekitar Anda? Kirimkan kepada redaksi melalui formulir di bawah ini.",
+    "Simak terus informasi terkini seputar konflik ini hanya di {site} dan kanal YouTube kami.",
+    "Agar tidak tertinggal berita penting, ikuti akun resmi {site} di media sosial.",
+    "Nikmati pengalaman membaca yang lebih nyaman dengan masuk ke akun {site} Anda.",
+    "Berita ini bisa Anda dengarkan dalam versi audio melalui aplikasi {site}.",
+]
+# The short second line of a promo: how to follow, subscribe or install.
+PROMO_STEPS = [
+    "Caranya, klik tombol ikuti di bagian atas.",
+    "Klik ikon lonceng untuk berlangganan.",
+    "Gratis, cukup dengan satu kali klik.",
+    "Pilih tombol ikuti lalu aktifkan notifikasi.",
+    "Tersedia di Play Store dan App Store.",
+    "Daftar sekarang, tanpa biaya.",
+    "Cukup pindai kode QR di bawah ini.",
+    "Tekan bintang agar kami muncul di beranda Anda.",
+]
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 MONTHS = """
     Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember
@@ -535,13 +663,14 @@ class Style:
         }
         header_blocks = """
             site nav widget ad tags_head date byline title_repeat caption widget2 author_block
+            caption_sentence bare_byline
         """.split()  # noqa: SIM905
         style.header = [b for b in header_blocks if rng.random() < 0.5] + ["body"]
         rng.shuffle(style.header)
         style.header.remove("body")
         footer_blocks = """
             credit byline source tags related comment promo copyright reactions render pagination
-            author_block url ad nav site
+            author_block url ad nav site newsletter price_ad bare_byline
         """.split()  # noqa: SIM905
         style.footer = [b for b in footer_blocks if rng.random() < 0.45]
         rng.shuffle(style.footer)
@@ -599,7 +728,10 @@ class PageMaker:
             if name == "date":
                 return [(self._date(rng, style, c), "date")]
             if name == "byline":
-                return [(pick("BYLINES"), "byline")]
+                line = pick("BYLINES")
+                if rng.random() < 0.15:  # the scraper kept a linked byline and its plain copy
+                    return [(line, "byline"), (clean_line(line), "duplicate")]
+                return [(line, "byline")]
             if name == "title_repeat":
                 return [(fill_title, "duplicate")]
             if name == "caption":
@@ -630,7 +762,9 @@ class PageMaker:
                 return [(pick("COPYRIGHTS"), "copyright") for _ in range(rng.randint(1, 2))]
             if name == "reactions":
                 out = [(pick("REACTION_PROMPTS"), "widget")] if rng.random() < 0.6 else []
-                return out + [(x, "widget") for x in rng.sample(REACTIONS, rng.randint(1, 5))]
+                choices = rng.sample(c["REACTIONS"], min(len(c["REACTIONS"]), rng.randint(2, 6)))
+                counted = rng.random() < 0.3  # "Senang 12%" or the bare word
+                return out + [(f"{x} {rng.randint(0, 80)}%" if counted else x, "widget") for x in choices]
             if name == "render":
                 return [(rng.choice(c["RENDER"]).format(f=f"{rng.random():.4f}"), "widget")]
             if name == "pagination":
@@ -646,6 +780,22 @@ class PageMaker:
                 )
             if name == "url":
                 return [(pick("SHORT_URLS"), "url")]
+            if name == "caption_sentence":
+                template = rng.choice(c["CAPTION_SENTENCES"])
+                out = [(template.format(**fill()), "caption")]
+                if "{name" not in template and "Foto" not in template and rng.random() < 0.6:
+                    out.append((pick("PHOTO_CREDITS"), "caption"))
+                return out
+            if name == "bare_byline":
+                return [(pick("BARE_BYLINES"), "byline")]
+            if name == "price_ad":
+                out = [(pick("PRICE_ADS"), "ad") for _ in range(rng.randint(1, 3))]
+                return out + (
+                    [(rng.choice(["Beli Sekarang", "Lihat Produk", "Pesan"]), "ad")] if rng.random() < 0.3 else []
+                )
+            if name == "newsletter":
+                out = [(pick("LONG_PROMOS"), "promo") for _ in range(rng.randint(1, 2))]
+                return out + ([(pick("PROMO_STEPS"), "promo")] if rng.random() < 0.4 else [])
             raise ValueError(name)
 
         lines: list[tuple[str, str]] = []
@@ -693,6 +843,18 @@ class PageMaker:
                 "ini3": "".join(rng.choice("abcdefghijklmnoprstuwy") for _ in range(2)),
                 "code": "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(rng.randint(4, 7))),
                 "y": rng.randint(2014, 2026),
+                "ini_upper": rng.choice(AGENCIES).upper()[:3],
+                "act": rng.choice(style.choices["CAPTION_ACTS"]),
+                "place": rng.choice(style.choices["PLACES"]),
+                "city": rng.choice(CITIES).title(),
+                "day": rng.choice(DAYS),
+                "d": rng.randint(1, 28),
+                "m": rng.randint(1, 12),
+                "month": rng.choice(MONTHS),
+                "brand": rng.choice(style.choices["BRANDS"]),
+                "product": rng.choice(style.choices["PRODUCTS"]),
+                "price": f"{rng.randint(19, 999)}.{rng.choice(['000', '900', '500'])}",
+                "pct": rng.choice([10, 15, 20, 25, 30, 40, 50, 70]),
             }
 
         return fill
@@ -763,7 +925,11 @@ class PageMaker:
                 text += " " + rng.choice(c["CREDIT_TAILS"]).format(**fill())
             out.append((text, CONTENT))
             if p < paragraphs - 1 and rng.random() < 0.12:
-                out.extend(block(rng.choice(["related", "ad", "caption", "pagination", "widget"])))
+                out.extend(
+                    block(
+                        rng.choice(["related", "ad", "caption", "pagination", "widget", "caption_sentence", "price_ad"])
+                    )
+                )
         return out
 
     def _dateline(self, rng: random.Random, style: Style) -> str:
