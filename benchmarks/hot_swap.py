@@ -10,6 +10,10 @@ requests for the whole run:
 
     python benchmarks/hot_swap.py swap  [--clients 8] [--labels DIR]
     python benchmarks/hot_swap.py build [--clients 8] [--seconds 1500]
+    python benchmarks/hot_swap.py attach --url http://localhost:3000 [--clients 8] [--seconds 120]
+
+`attach` measures a service that is already running (e.g. `make serve` on a fresh clone while it builds
+the strong model in the background) for --seconds, then reports.
 
 Prints the CPU flags (compare ratios only within one run).
 """
@@ -138,15 +142,27 @@ def build(args: argparse.Namespace) -> None:
               f"({meta['kind']}); upgrade status: {meta.get('upgrade')}")
 
 
+def attach(args: argparse.Namespace) -> None:
+    meta = httpx.get(f"{args.url}/metadata", timeout=30).json()
+    print(f"serving {meta['tag']}; upgrade: {meta.get('upgrade')}")
+    with Load(args.url, args.clients) as load:
+        time.sleep(args.seconds)
+    meta = httpx.get(f"{args.url}/metadata", timeout=30).json()
+    report(load.records, f"attached for {args.seconds:.0f} s ({args.clients} clients)")
+    print(f"\nnow serving {meta['tag']}; upgrade: {meta.get('upgrade')}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["swap", "build"])
+    parser.add_argument("scenario", choices=["swap", "build", "attach"])
+    parser.add_argument("--url", default="http://localhost:3000", help="running service (attach)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--labels", help="labels folder for the swap scenario (default: a small one)")
-    parser.add_argument("--seconds", type=float, default=1500, help="longest build to wait for")
+    parser.add_argument("--seconds", type=float, default=None, help="build: longest wait (1500); attach: load time (120)")
     args = parser.parse_args()
+    args.seconds = args.seconds or (120.0 if args.scenario == "attach" else 1500.0)
     print(f"CPU: {cpu_flags()}")
-    (swap if args.scenario == "swap" else build)(args)
+    {"swap": swap, "build": build, "attach": attach}[args.scenario](args)
 
 
 if __name__ == "__main__":

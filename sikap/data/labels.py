@@ -39,11 +39,15 @@ class LabeledSentence:
     article: str | None = None
     date: str | None = None
     held_out: bool = False
+    folder_split: str | None = None
 
     @property
     def split(self) -> str:
-        """``realistic`` for the held-out files in ``labels/realistic/``, else by article (or id) hash."""
-        return REALISTIC if self.held_out else split_of(self.article or self.id)
+        """``realistic`` for the held-out files in ``labels/realistic/``, the folder's split for ``labels/dev/``
+        and ``labels/train/``, else train or test by article (or id) hash."""
+        if self.held_out:
+            return REALISTIC
+        return self.folder_split or split_of(self.article or self.id)
 
 
 @dataclass
@@ -82,25 +86,38 @@ class LabelSet(ProblemsMixin):
 
 
 def split_of(key: str) -> str:
-    """Deterministic split from the hash of an article id (or a sentence id): 80% train, 10% dev, 10% test."""
+    """Deterministic split of ``labels/data/`` from the hash of an article id (or a sentence id): 90% train,
+    10% test. Dev is its own folder (``labels/dev/``: realistic-style articles by a writer of no training
+    data), so that models are chosen on text that reads like news."""
     bucket = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 100
-    return "train" if bucket < 80 else "dev" if bucket < 90 else "test"
+    return "train" if bucket < 90 else "test"
 
 
 def normalize_text(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
+# Folders of labels/ whose files form one split whole; labels/data/ is split by article hash.
+FOLDER_SPLITS = {"train": "train", "dev": "dev", REALISTIC: REALISTIC}
+
+
 def data_files(directory: Path | None = None) -> list[Path]:
-    """Label files: ``labels/data/*.jsonl`` and the held-out ``labels/realistic/*.jsonl`` (or one folder's)."""
+    """Label files: ``labels/data/*.jsonl``, the train-only starter set ``labels/train/``, the selection split
+    ``labels/dev/`` and the held-out ``labels/realistic/`` (or one folder's)."""
     if directory is not None:
         return sorted(directory.glob("*.jsonl"))
-    return sorted((labels_dir() / "data").glob("*.jsonl")) + sorted((labels_dir() / REALISTIC).glob("*.jsonl"))
+    return [path for folder in ("data", *FOLDER_SPLITS) for path in sorted((labels_dir() / folder).glob("*.jsonl"))]
 
 
 def is_held_out(path: Path) -> bool:
     """Files in a folder named ``realistic`` form the realistic test split: never trained or tuned on."""
     return Path(path).parent.name == REALISTIC
+
+
+def folder_split(path: Path) -> str | None:
+    """The split of every file in ``labels/train/`` or ``labels/dev/`` (None: by hash)."""
+    name = Path(path).parent.name
+    return FOLDER_SPLITS[name] if name in FOLDER_SPLITS and name != REALISTIC else None
 
 
 def parse_record(
@@ -160,6 +177,7 @@ def parse_record(
         article=raw.get("article"),
         date=raw.get("date"),
         held_out=is_held_out(Path(source)),
+        folder_split=folder_split(Path(source)),
     )
     return sentence, problems
 

@@ -79,12 +79,11 @@ def test_near_duplicates_across_splits_leak(targets) -> None:
     ids = [f"n-{i}" for i in range(200)]
     a = next(i for i in ids if split_of(i) == "train")
     b = next(i for i in ids if split_of(i) == "test")
-    c = next(i for i in ids if split_of(i) == "dev")
     text = "Menteri pertahanan kedua negara membahas latihan militer bersama di perbatasan timur"
     sentences = [
         LabeledSentence(a, text, "neutral", {}),
         LabeledSentence(b, text + " pekan ini.", "neutral", {}),
-        LabeledSentence(c, "Harga cabai di pasar tradisional kembali turun.", "neutral", {}),
+        LabeledSentence("d-1", "Harga cabai di pasar tradisional kembali turun.", "neutral", {}, folder_split="dev"),
     ]
     leaks = near_duplicate_leaks(sentences)
     assert len(leaks) == 1 and a in leaks[0].message and "leaks across splits" in leaks[0].message
@@ -95,11 +94,27 @@ def test_texts_without_words_do_not_crash_the_check(tmp_path: Path, targets) -> 
     assert problems_for(tmp_path, targets, rows) == []
 
 
-def test_split_is_deterministic_and_roughly_80_10_10() -> None:
+def test_split_is_deterministic_and_roughly_90_10() -> None:
     splits = [split_of(f"id-{i}") for i in range(5000)]
     assert splits == [split_of(f"id-{i}") for i in range(5000)]
-    assert 0.77 < splits.count("train") / 5000 < 0.83
-    assert 0.08 < splits.count("test") / 5000 < 0.12
+    assert set(splits) == {"train", "test"}  # dev is a folder of its own
+    assert 0.87 < splits.count("train") / 5000 < 0.93
+
+
+def test_folders_fix_the_split(tmp_path: Path, targets) -> None:
+    """labels/train/ is train only, labels/dev/ the selection split, labels/realistic/ held out; labels/data/ by hash."""
+    from sikap.data.labels import load_labels
+
+    ids = [f"n-{i}" for i in range(200)]
+    test_id = next(i for i in ids if split_of(i) == "test")
+    files = {}
+    for folder, rid in (("train", test_id), ("dev", "d-1"), ("realistic", "r-1"), ("data", test_id + "x")):
+        (tmp_path / folder).mkdir()
+        text = f"Kalimat nomor {len(files)} tentang harga {folder} di pasar."
+        files[folder] = write_jsonl(tmp_path / folder / f"{folder}.jsonl", [record(rid, text)])
+    labels = load_labels(list(files.values()), targets)
+    splits = {s.source.split("/")[-2]: s.split for s in labels.sentences}
+    assert splits == {"train": "train", "dev": "dev", "realistic": "realistic", "data": split_of(test_id + "x")}
 
 
 def test_stats_count_classes_and_coverage(tmp_path: Path, targets) -> None:

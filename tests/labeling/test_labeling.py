@@ -21,7 +21,7 @@ from sikap.paths import REPO_ROOT
 
 runner = CliRunner()
 TARGETS = ["NATO", "Russia", "Ukraine"]
-SEED_LINES = (REPO_ROOT / "labels" / "data" / "batch-a.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+SEED_LINES = (REPO_ROOT / "labels" / "train" / "batch-a.jsonl").read_text(encoding="utf-8").splitlines()[:40]
 SEED = [json.loads(line) for line in SEED_LINES]
 LONGEST = max(SEED[2:], key=lambda r: len(r["text"]))  # near-duplicates are made from it
 DUPLICATE = "Harga gandum di pasar dunia melonjak setelah ekspor dari Laut Hitam tersendat."

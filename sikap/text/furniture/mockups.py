@@ -1,7 +1,7 @@
 """Page mock-ups: scraped-looking news pages, every line labeled content or a furniture kind.
 
 Pages are assembled from outlet *styles* (which blocks a site has, in which order, with which
-wording) and content sentences from ``labels/data`` (the project's own writing). Each vocabulary
+wording) and content sentences from ``labels/train`` (the starter set, the project's own writing). Each vocabulary
 list is split: every fourth variant is reserved for held-out styles, and held-out styles draw
 content from a disjoint quarter of the sentences, so the held-out score measures how the detector
 does on outlets and words it never saw.
@@ -620,7 +620,7 @@ def _part(items: list, split: str) -> list:
 def _content_sentences(split: str) -> list[str]:
     """Label texts: the first three quarters (by id hash) for training styles, the rest held out."""
     sentences = []
-    data = REPO_ROOT / "labels" / "data"
+    data = REPO_ROOT / "labels" / "train"
     # The starter set only: stable (the shipped detector stays reproducible when labels grow) and,
     # in a comparison, 0.91 vs 0.88 held-out furniture recall (32 vs 31 of 37 on real pages) against adding the news articles,
     # whose headlines look like related-article links and push the content threshold down.
