@@ -149,7 +149,7 @@ def test_data_card_shows_the_current_counts() -> None:
 
 def test_sentences_of_one_article_share_a_split(tmp_path: Path, targets) -> None:
     rows = [
-        {**record(f"s-{i}", f"Kalimat berita nomor {i} tentang harga beras."), "article": f"art-{i // 10}"}
+        {**record(f"s-{i}", f"Kalimat berita nomor {i} tentang harga beras."), "article": f"art-{i // 4}"}
         for i in range(200)
     ]
     labels = load_labels([write_jsonl(tmp_path / "batch.jsonl", rows)], targets)
@@ -157,7 +157,7 @@ def test_sentences_of_one_article_share_a_split(tmp_path: Path, targets) -> None
     for s in labels.sentences:
         by_article.setdefault(s.article, set()).add(s.split)
     assert all(len(splits) == 1 for splits in by_article.values())
-    assert {s.split for s in labels.sentences} >= {"train", "dev"}  # 20 articles: more than one split
+    assert {s.split for s in labels.sentences} == {"train", "test"}  # 50 articles: both splits of labels/data
 
 
 def test_files_in_a_realistic_folder_form_the_realistic_split(tmp_path: Path, targets) -> None:
