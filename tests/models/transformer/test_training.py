@@ -122,7 +122,8 @@ def test_evaluate_writes_metrics_report_and_plots(transformer_tag: str, tmp_path
     data = tmp_path / "eval.jsonl"
     data.write_text(
         "".join(
-            json.dumps({"id": s.id, "text": s.text, "sentiment": s.sentiment, "stance": s.stance}) + "\n"
+            json.dumps({"id": s.id, "article": s.article, "text": s.text, "sentiment": s.sentiment, "stance": s.stance})
+            + "\n"
             for s in load_labels().split("test")[:40]
         )
     )
