@@ -228,13 +228,15 @@ def main() -> None:
         from throughput import cpu_info, measure, sentences
 
         console = Console(stderr=True)
-        if args.model:
-            tag = args.model
+        if args.model:  # any stored kind: default, transformer, ONNX export or ensemble
             from sikap.models.store import get_model
 
-            base = Path(get_model(tag).metadata.get("base_model", ""))
+            stored = get_model(args.model)
+            tag, base = stored.tag, Path(stored.metadata.get("base_model", ""))
+            backend = {"transformer": "torch", "onnx": "onnx"}.get(stored.kind, "default")
         else:
             tag, base = prepare_model(home, args.precision, args.quick, args.max_length, console)
+            backend = "torch" if tag.startswith("sikap:") else "onnx"
         console.log(f"model: {tag}")
         texts = sentences(max(args.offline_sentences, 2000))
         data = tmp / "sentences.json"
@@ -242,14 +244,13 @@ def main() -> None:
         offline_data = tmp / "offline.json"
         offline_data.write_text(json.dumps(texts[: args.offline_sentences]))
 
-        backend = "torch" if tag.startswith("sikap:") else "onnx"
         offline = measure(
             {
                 "backend": backend,
                 "tag": tag,
                 "home": str(home),
                 "base": str(base),
-                "max_length": args.max_length,
+                "max_length": None if args.model else args.max_length,  # a stored model keeps its own
                 "batch_size": 32,
                 "threads": cpu_info()["cores"],
                 "sentences": str(offline_data),

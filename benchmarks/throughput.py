@@ -134,19 +134,19 @@ def worker(spec: dict) -> dict:
         predictor = load_stored(get_model(spec["tag"]))
         if backend != "default":
             predictor.batch_size = spec["batch_size"]
-            if backend == "torch":
+            if backend == "torch" and spec["max_length"]:
                 predictor.max_length = spec["max_length"]
         loaded = time.perf_counter() - started
         predictor.predict(texts[:32])
         begin = time.perf_counter()
         predictor.predict(texts)
         seconds = time.perf_counter() - begin
-        if backend != "default":
+        if backend != "default" and (Path(spec["base"]) / "tokenizer.json").exists():
             from tokenizers import Tokenizer
             from transformers import AutoConfig
 
             tokenizer = Tokenizer.from_file(str(Path(spec["base"]) / "tokenizer.json"))
-            tokenizer.enable_truncation(spec["max_length"])
+            tokenizer.enable_truncation(spec["max_length"] or 128)
             tokens = sum(len(e.ids) for e in tokenizer.encode_batch(texts))
             params = encoder_matmul_params(AutoConfig.from_pretrained(spec["base"]))
     return {

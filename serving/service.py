@@ -39,7 +39,13 @@ with bentoml.importing():
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
     from sikap.service.upgrade import read_status
-    from sikap.text.articles import article_mentions, article_segments, assemble, sentences_to_classify
+    from sikap.text.articles import (
+        article_mentions,
+        article_segments,
+        article_sentence_contexts,
+        assemble,
+        sentences_to_classify,
+    )
     from sikap.text.context_mentions import ContextMentionDetector, mentions_from_json, mentions_to_json
     from sikap.text.targets import load_targets
 
@@ -108,9 +114,15 @@ class Classifier:
 
     @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
     def classify_in_context(self, items: list[dict]) -> list[dict]:
-        """Sentences ``{"text", "mentions"}`` whose mentions were resolved in their article."""
-        mentions = [mentions_from_json(item["mentions"]) for item in items]
-        return self.slot.predictor.predict([item["text"] for item in items], mentions=mentions)
+        """Sentences ``{"text", "context", "mentions"}``: ``context`` (headline and previous sentence) for models
+        that read it; ``mentions`` resolved in their article, or ``None`` for alias matching in the sentence."""
+        predictor = self.slot.predictor
+        texts = [item["text"] for item in items]
+        mentions = [
+            mentions_from_json(item["mentions"]) if item.get("mentions") is not None else predictor.detector.find(text)
+            for item, text in zip(items, texts, strict=True)
+        ]
+        return predictor.predict(texts, mentions=mentions, contexts=[item.get("context") or "" for item in items])
 
     @bentoml.api
     def describe(self) -> dict:
@@ -159,13 +171,17 @@ class Sikap:
                 results[i] = r
         return results
 
-    async def _classify(self, texts: list[str]) -> list[dict]:
-        return await self._one_model(self.classifier.to_async.classify_batch, texts)
+    async def _classify(self, texts: list[str], context: str | None = None) -> list[dict]:
+        if context is None:
+            return await self._one_model(self.classifier.to_async.classify_batch, texts)
+        items = [{"text": text, "context": context, "mentions": None} for text in texts]
+        return await self._one_model(self.classifier.to_async.classify_in_context, items)
 
     @bentoml.api(input_spec=ClassifyRequest)
-    async def classify(self, sentences: SentenceList) -> ClassifyResponse:
-        """Sentiment and stance toward every target for each sentence."""
-        results = await self._classify(sentences)
+    async def classify(self, sentences: SentenceList, context: str | None = None) -> ClassifyResponse:
+        """Sentiment and stance toward every target for each sentence; ``context`` (optional) is the text the
+        sentences follow in their article, e.g. the headline and the sentence before."""
+        results = await self._classify(sentences, context)
         return ClassifyResponse(results=results, model=results[0]["model"])
 
     @bentoml.api(input_spec=AnalyzeRequest)
@@ -176,7 +192,7 @@ class Sikap:
         texts = sentences_to_classify(segmented)
         check_sentence_budget(len(texts))
         meta = await self.classifier.to_async.describe()
-        batch = await anyio.to_thread.run_sync(with_mentions, texts, segmented, self.resolver)
+        batch = await anyio.to_thread.run_sync(in_context, texts, segmented, self.resolver)
         predictions = await self._one_model(self.classifier.to_async.classify_in_context, batch) if texts else []
         return await anyio.to_thread.run_sync(respond, items, segmented, predictions, meta)
 
@@ -185,10 +201,13 @@ def segment_articles(items: list[dict]) -> list[list[dict]]:
     return [article_segments(a["title"], a["text"]) for a in items]
 
 
-def with_mentions(texts: list[str], segmented: list[list[dict]], resolver: ContextMentionDetector) -> list[dict]:
-    """Sentences with their mentions resolved in article context, as the Classifier receives them."""
-    mentions = article_mentions(segmented, resolver)
-    return [{"text": t, "mentions": mentions_to_json(m)} for t, m in zip(texts, mentions, strict=True)]
+def in_context(texts: list[str], segmented: list[list[dict]], resolver: ContextMentionDetector) -> list[dict]:
+    """Sentences with their article context and mentions resolved in it, as the Classifier receives them."""
+    mentions, contexts = article_mentions(segmented, resolver), article_sentence_contexts(segmented)
+    return [
+        {"text": t, "context": c, "mentions": mentions_to_json(m)}
+        for t, c, m in zip(texts, contexts, mentions, strict=True)
+    ]
 
 
 def respond(items: list[dict], segmented: list[list[dict]], predictions: list[dict], meta: dict) -> AnalyzeResponse:

@@ -32,7 +32,13 @@ from sikap.batch.formats import (
 from sikap.batch.readers import count_articles, iter_articles
 from sikap.errors import InputError
 from sikap.models.predictor import Predictor
-from sikap.text.articles import article_mentions, article_segments, assemble, sentences_to_classify
+from sikap.text.articles import (
+    article_mentions,
+    article_segments,
+    article_sentence_contexts,
+    assemble,
+    sentences_to_classify,
+)
 from sikap.text.context_mentions import ContextMentionDetector
 
 EVIDENCE = 3
@@ -103,12 +109,14 @@ def with_evidence(summary: dict, sentences: list[dict], targets: list[str]) -> d
 
 def score_articles(articles: list[Article], predictor: Predictor) -> list[tuple[list[dict], dict]]:
     """Sentence rows and the summary of each article, with one prediction call for all their sentences;
-    mentions are resolved in article context ("aliansi itu" after NATO was named)."""
+    mentions are resolved in article context ("aliansi itu" after NATO was named), and models that read
+    context get each sentence's headline and previous sentence."""
     items = [{"id": a.id, "title": a.title, "text": a.text} for a in articles]
     segmented = [article_segments(a.title, a.text, a.repeated) for a in articles]
     texts = sentences_to_classify(segmented)
     resolver = ContextMentionDetector(predictor.targets, predictor.detector)
-    predictions = predictor.predict(texts, mentions=article_mentions(segmented, resolver)) if texts else []
+    mentions, contexts = article_mentions(segmented, resolver), article_sentence_contexts(segmented)
+    predictions = predictor.predict(texts, mentions=mentions, contexts=contexts) if texts else []
     targets, model = predictor.target_names, predictor.tag
     results = assemble(items, segmented, predictions, targets)
     out = []

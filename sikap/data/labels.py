@@ -225,15 +225,34 @@ def label_mentions(rows: list[LabeledSentence], detector: MentionDetector) -> li
     from sikap.text.context_mentions import ContextMentionDetector
 
     context = ContextMentionDetector(detector.targets, detector)
+    found: list[dict[str, list[Mention]] | None] = [None] * len(rows)
+    for indices in _article_rows(rows).values():
+        for i, mentions in zip(indices, context.find_in_article([rows[i].text for i in indices]), strict=True):
+            found[i] = mentions
+    return [m if m is not None else detector.find(rows[i].text) for i, m in enumerate(found)]
+
+
+def label_contexts(rows: list[LabeledSentence], mode: str) -> list[str] | None:
+    """The article context of each row for a model reading ``mode`` (see :mod:`sikap.text.sentence_context`),
+    in order, or ``None`` for a model that reads sentences alone; rows without an ``article`` have none."""
+    from sikap.text.sentence_context import article_contexts
+
+    if mode == "none":
+        return None
+    contexts = [""] * len(rows)
+    for indices in _article_rows(rows).values():
+        for i, context in zip(indices, article_contexts([rows[i].text for i in indices]), strict=True):
+            contexts[i] = context
+    return contexts
+
+
+def _article_rows(rows: list[LabeledSentence]) -> dict[tuple[str, str], list[int]]:
+    """Row indices per (file, article), in file order."""
     articles: dict[tuple[str, str], list[int]] = {}
     for i, s in enumerate(rows):
         if s.article:
             articles.setdefault((s.source, s.article), []).append(i)
-    found: list[dict[str, list[Mention]] | None] = [None] * len(rows)
-    for indices in articles.values():
-        for i, mentions in zip(indices, context.find_in_article([rows[i].text for i in indices]), strict=True):
-            found[i] = mentions
-    return [m if m is not None else detector.find(rows[i].text) for i, m in enumerate(found)]
+    return articles
 
 
 def cross_record_problems(sentences: list[LabeledSentence], targets: list[Target]) -> list[Problem]:

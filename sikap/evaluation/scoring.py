@@ -9,7 +9,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from sikap.models.predictor import Predictor
 
-from sikap.data.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions
+from sikap.data.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_contexts, label_mentions
 from sikap.evaluation.metrics import evaluate_predictions
 
 COLUMNS = ("stance macro-F1", "stance F_avg", "sentiment macro-F1")
@@ -27,15 +27,16 @@ def score_models(predictor: "Predictor", rows: list[LabeledSentence]) -> dict[st
     else the model's kind. Mentions are resolved through each row's article, as in training."""
     texts = [s.text for s in rows]
     mentions = label_mentions(rows, predictor.detector)
+    contexts = label_contexts(rows, predictor.context_mode)
     names = predictor.target_names
     members = getattr(predictor, "members", None)
     if members is None:
         return {
             predictor.kind: evaluate_predictions(
-                rows, predictor.records(texts, mentions, *predictor.probabilities(texts, mentions)), names
+                rows, predictor.records(texts, mentions, *predictor.probabilities(texts, mentions, contexts)), names
             )
         }
-    probabilities = predictor.member_probabilities(texts, mentions)
+    probabilities = predictor.member_probabilities(texts, mentions, contexts)
     result = {
         "ensemble": evaluate_predictions(
             rows, predictor.records(texts, mentions, *predictor.combine(probabilities)), names

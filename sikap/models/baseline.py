@@ -72,7 +72,7 @@ class BaselinePredictor(Predictor):
         self.stance = stance  # target name -> pipeline; the shared variant maps every target to one pipeline
 
     def probabilities(
-        self, texts: list[str], mentions: list[dict[str, list[Mention]]]
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         out = {}
         for name in self.target_names:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from sikap.data.labels import LabeledSentence, LabelSet, label_mentions
+from sikap.data.labels import LabeledSentence, LabelSet, label_contexts, label_mentions
 from sikap.errors import SikapError
 from sikap.models.ensemble.fitting import MEMBERS, HeadData, HeadFit, fit_head
 from sikap.models.ensemble.predictor import SENTIMENT_HEAD, EnsemblePredictor
@@ -75,7 +75,8 @@ def fit_ensemble(members: dict[str, Predictor], dev: list[LabeledSentence]) -> d
         raise SikapError(f"a target may not be called {SENTIMENT_HEAD!r}: it names the sentiment head")
     texts = [s.text for s in dev]
     mentions = label_mentions(dev, transformer.detector)
-    probabilities = {name: member.probabilities(texts, mentions) for name, member in members.items()}
+    contexts = label_contexts(dev, transformer.context_mode)
+    probabilities = {name: member.probabilities(texts, mentions, contexts) for name, member in members.items()}
     return {
         head: fit_head(data) for head, data in head_data(dev, mentions, probabilities, transformer.target_names).items()
     }

@@ -25,6 +25,7 @@ class Predictor(ABC):
     """
 
     kind: str = "abstract"
+    context_mode: str = "none"  # which article context the model reads (see sikap.text.sentence_context)
 
     def __init__(self, tag: str, targets: list[Target], metadata: dict | None = None):
         self.tag = tag
@@ -38,20 +39,23 @@ class Predictor(ABC):
 
     @abstractmethod
     def probabilities(
-        self, texts: list[str], mentions: list[dict[str, list[Mention]]]
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Sentiment probabilities, shape (n, 3) in :data:`SENTIMENTS` order, and per target
         stance probabilities, shape (n, 3) in :data:`MENTIONED_STANCES` order (rows of
-        sentences that do not mention the target are ignored)."""
+        sentences that do not mention the target are ignored). ``contexts``: each sentence's
+        article context (models whose ``context_mode`` is ``none`` ignore it)."""
 
     def predict(
         self,
         texts: list[str],
         ids: Sequence[str | None] | None = None,
         mentions: Sequence[dict[str, list[Mention]]] | None = None,
+        contexts: Sequence[str] | None = None,
     ) -> list[dict]:
         """Contract records for ``texts``, in order; ``mentions`` (e.g. resolved in article context by
-        :class:`sikap.text.context_mentions.ContextMentionDetector`) replace sentence-level alias detection.
+        :class:`sikap.text.context_mentions.ContextMentionDetector`) replace sentence-level alias detection;
+        ``contexts`` are the sentences' article contexts for :attr:`context_mode` (none: sentences alone).
 
         >>> predictor.predict(["Kremlin mengecam NATO."])[0]["stance"]["NATO"]["label"]  # doctest: +SKIP
         'oppose'
@@ -63,7 +67,9 @@ class Predictor(ABC):
         elif len(mentions) != len(texts):
             raise ValueError(f"{len(mentions)} mention sets for {len(texts)} texts")
         mentions = list(mentions)
-        sentiment, stance = self.probabilities(texts, mentions)
+        if contexts is not None and len(contexts) != len(texts):
+            raise ValueError(f"{len(contexts)} contexts for {len(texts)} texts")
+        sentiment, stance = self.probabilities(texts, mentions, list(contexts) if contexts is not None else None)
         return self.records(texts, mentions, sentiment, stance, ids)
 
     def records(
@@ -101,11 +107,16 @@ class Predictor(ABC):
         return results
 
     def predict_labeled(self, rows: "Sequence[LabeledSentence]") -> list[dict]:
-        """Contract records for labeled sentences, with mentions resolved through their articles."""
-        from sikap.data.labels import label_mentions
+        """Contract records for labeled sentences, with mentions and contexts taken from their articles."""
+        from sikap.data.labels import label_contexts, label_mentions
 
         rows = list(rows)
-        return self.predict([s.text for s in rows], [s.id for s in rows], label_mentions(rows, self.detector))
+        return self.predict(
+            [s.text for s in rows],
+            [s.id for s in rows],
+            label_mentions(rows, self.detector),
+            label_contexts(rows, self.context_mode),
+        )
 
     def describe(self) -> dict:
         """What ``/metadata`` shows about this model."""

@@ -20,6 +20,7 @@ from sikap.schema import MAX_SENTENCE_CHARS, SentenceResult
 
 MAX_SENTENCES = 256
 MAX_ARTICLES = 50
+MAX_CONTEXT_CHARS = 2 * MAX_SENTENCE_CHARS  # a headline and one sentence
 MAX_ARTICLE_CHARS = 200_000
 MAX_HTML_CHARS = 2_000_000
 # The work budget of one request, sized for the slowest served model (a fine-tuned e5-small
@@ -156,10 +157,17 @@ class ClassifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sentences: SentenceList
+    context: StrictStr | None = Field(
+        default=None,
+        max_length=MAX_CONTEXT_CHARS,
+        description="Optional: the text these sentences follow in their article (e.g. the headline and the "
+        "sentence before). Models trained with article context read it with every sentence; others ignore it. "
+        "`/analyze` builds it from the article itself.",
+    )
 
     @model_validator(mode="after")
     def _within_budget(self) -> "ClassifyRequest":
-        chars = sum(map(len, self.sentences))
+        chars = sum(map(len, self.sentences)) + len(self.context or "")
         if chars > MAX_REQUEST_CHARS:
             raise budget_error("sentences", "characters", chars, MAX_REQUEST_CHARS)
         return self

@@ -5,6 +5,7 @@ from collections import Counter
 from sikap.schema import SENTIMENTS, STANCES
 from sikap.text.context_mentions import ContextMentionDetector
 from sikap.text.segment import segment_article
+from sikap.text.sentence_context import article_contexts
 from sikap.text.targets import Mention
 
 
@@ -89,6 +90,17 @@ def article_mentions(segmented: list[list[dict]], resolver: ContextMentionDetect
     return [
         found for segs in segmented for found in resolver.find_in_article([s["text"] for s in segs if not s["skipped"]])
     ]
+
+
+def article_sentence_contexts(segmented: list[list[dict]]) -> list[str]:
+    """Contexts for :func:`sentences_to_classify`'s texts: the headline and the previous sentence of each
+    (see :mod:`sikap.text.sentence_context`), skipped furniture left out."""
+    contexts = []
+    for segs in segmented:
+        kept = [s for s in segs if not s["skipped"]]
+        first_is_title = bool(kept) and kept[0]["field"] == "title"
+        contexts += article_contexts([s["text"] for s in kept], first_is_title)
+    return contexts
 
 
 def assemble(

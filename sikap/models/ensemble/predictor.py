@@ -40,10 +40,13 @@ class EnsemblePredictor(Predictor):
             raise SikapError(f"ensemble {tag}: no fitted parameters for {', '.join(sorted(missing))}")
         self.members = members
         self.heads = heads
+        self.context_mode = members["transformer"].context_mode  # the default reads sentences alone
 
-    def member_probabilities(self, texts: list[str], mentions: list[dict[str, list[Mention]]]) -> MemberProbabilities:
-        """Each member's ``probabilities`` on the same texts and mentions."""
-        return {name: member.probabilities(texts, mentions) for name, member in self.members.items()}
+    def member_probabilities(
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
+    ) -> MemberProbabilities:
+        """Each member's ``probabilities`` on the same texts, mentions and contexts."""
+        return {name: member.probabilities(texts, mentions, contexts) for name, member in self.members.items()}
 
     def _mix(self, head: str, members: dict[str, np.ndarray]) -> np.ndarray:
         params = self.heads[head]
@@ -59,9 +62,9 @@ class EnsemblePredictor(Predictor):
         return sentiment, stance
 
     def probabilities(
-        self, texts: list[str], mentions: list[dict[str, list[Mention]]]
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        return self.combine(self.member_probabilities(texts, mentions))
+        return self.combine(self.member_probabilities(texts, mentions, contexts))
 
     def save(self, directory: Path) -> None:
         (directory / PARAMETERS_FILE).write_text(json.dumps({"heads": self.heads}, indent=2), encoding="utf-8")

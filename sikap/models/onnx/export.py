@@ -74,6 +74,8 @@ def build_export(
             "targets": list(model.targets),
             "pooling": model.pooling,
             "max_length": max_length,
+            "context": model.context,
+            "context_length": model.context_length,
             "pad_token_id": int(tokenizer.pad_token_id or 0),
             "precision": precision,
             "inputs": inputs,
@@ -142,10 +144,9 @@ def export_onnx(
             shutil.copy(source.path / "targets.yaml", staging / "targets.yaml")
         console.log(f"exported {tag}: {precision}, {details['size_mb']} MB")
 
-        texts = [s.text for s in dev]
         with console.status(f"validating on {len(dev)} dev sentences"):
-            reference = TransformerPredictor(tag, targets, model, tokenizer, max_length=max_length).predict(texts)
-            candidate = OnnxPredictor.load("candidate", staging).predict(texts)
+            reference = TransformerPredictor(tag, targets, model, tokenizer, max_length=max_length).predict_labeled(dev)
+            candidate = OnnxPredictor.load("candidate", staging).predict_labeled(dev)
             validation = compare(dev, reference, candidate, names)
         found = problems(validation, names, min_agreement, max_f1_drop)
         summary = f"agreement {validation['agreement_pct']}; macro-F1 change (points) {validation['f1_change_points']}"

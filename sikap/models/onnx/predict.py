@@ -13,7 +13,7 @@ from sikap.cpu import physical_cores
 from sikap.errors import SikapError
 from sikap.models.onnx.graph import MODEL_FILE, TOKENIZER_DIR, read_config
 from sikap.models.predictor import Predictor
-from sikap.models.transformer.encoding import mention_token_mask
+from sikap.models.transformer.encoding import mention_token_mask, sentence_offsets
 from sikap.text.targets import Mention, load_targets
 
 DEFAULT_BATCH = 32
@@ -59,11 +59,12 @@ def make_session(path: Path, threads: int | None = None, spinning: bool = False)
 
 
 def load_tokenizer(directory: Path, max_length: int):
-    """The fast tokenizer saved beside the model, truncating to ``max_length``, no padding."""
+    """The fast tokenizer saved beside the model, truncating to ``max_length`` (a pair: longest segment first),
+    no padding."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-    tokenizer.enable_truncation(max_length)
+    tokenizer.enable_truncation(max_length, strategy="longest_first")
     tokenizer.no_padding()
     return tokenizer
 
@@ -82,6 +83,7 @@ class OnnxPredictor(Predictor):
         pad_id: int,
         metadata: dict | None = None,
         batch_size: int = DEFAULT_BATCH,
+        context_mode: str | None = None,
     ):
         super().__init__(tag, targets, metadata)
         self.session = session
@@ -90,6 +92,7 @@ class OnnxPredictor(Predictor):
         self.batch_size = batch_size
         self.inputs = [i.name for i in session.get_inputs()]
         self.tokens_processed = 0  # real (non-pad) tokens run through the encoder, for benchmarks
+        self.context_mode = context_mode or "none"
 
     @classmethod
     def load(
@@ -105,7 +108,9 @@ class OnnxPredictor(Predictor):
         threads = threads or int(os.environ.get("SIKAP_ONNX_THREADS", "0")) or None
         spinning = os.environ.get("SIKAP_ONNX_SPIN", "0") == "1"
         session = make_session(directory / MODEL_FILE, threads, spinning)
-        tokenizer = load_tokenizer(directory / TOKENIZER_DIR, int(config["max_length"]))
+        context = config.get("context", "none")
+        length = int(config["max_length"]) + (int(config.get("context_length", 0)) if context != "none" else 0)
+        tokenizer = load_tokenizer(directory / TOKENIZER_DIR, length)
         return cls(
             tag,
             load_targets(directory / "targets.yaml"),
@@ -114,6 +119,7 @@ class OnnxPredictor(Predictor):
             int(config["pad_token_id"]),
             metadata,
             batch_size or int(config.get("batch_size", DEFAULT_BATCH)),
+            context,
         )
 
     def _feed(self, encodings: list, masks: list[list[list[int]]]) -> dict[str, np.ndarray]:
@@ -133,12 +139,20 @@ class OnnxPredictor(Predictor):
         feed = {"input_ids": ids, "attention_mask": attention, "token_type_ids": types, "target_mask": target_mask}
         return {name: feed[name] for name in self.inputs}
 
-    def logits(self, texts: list[str], mentions: list[dict[str, list[Mention]]]) -> tuple[np.ndarray, np.ndarray]:
+    def logits(
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Raw sentiment (n, 3) and stance (n, T, 3) logits, in input order."""
-        encodings = self.tokenizer.encode_batch(texts)
+        if self.context_mode == "none":
+            encodings = self.tokenizer.encode_batch(texts)
+            offsets = [e.offsets for e in encodings]
+        else:
+            pairs = list(zip(texts, contexts if contexts is not None else [""] * len(texts), strict=True))
+            encodings = self.tokenizer.encode_batch(pairs)
+            offsets = [sentence_offsets(e.offsets, e.sequence_ids) for e in encodings]
         masks = [
-            [mention_token_mask(e.offsets, found[t]) for t in self.target_names]
-            for e, found in zip(encodings, mentions, strict=True)
+            [mention_token_mask(spans, found[t]) for t in self.target_names]
+            for spans, found in zip(offsets, mentions, strict=True)
         ]
         sentiment = np.zeros((len(texts), 3), dtype=np.float32)
         stance = np.zeros((len(texts), len(self.target_names), 3), dtype=np.float32)
@@ -149,9 +163,9 @@ class OnnxPredictor(Predictor):
         return sentiment, stance
 
     def probabilities(
-        self, texts: list[str], mentions: list[dict[str, list[Mention]]]
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        sentiment, stance = (softmax(x) for x in self.logits(texts, mentions))
+        sentiment, stance = (softmax(x) for x in self.logits(texts, mentions, contexts))
         return sentiment, {name: stance[:, i] for i, name in enumerate(self.target_names)}
 
 

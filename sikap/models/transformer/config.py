@@ -7,6 +7,7 @@ import yaml
 
 from sikap.errors import InputError
 from sikap.paths import REPO_ROOT
+from sikap.text.sentence_context import CONTEXT_MODES
 
 DEFAULT_BASE_MODEL = "indobenchmark/indobert-base-p1"
 E5_CONFIG = REPO_ROOT / "training" / "config-e5.yaml"
@@ -30,6 +31,8 @@ class TrainConfig:
     dropout: float = 0.1
     patience: int = 2
     pooling: str = "cls+span"
+    context: str = "none"  # article context as a second segment: none, previous, title+previous
+    context_length: int = 48  # tokens added to max_length for the context segment
     device: str = "auto"
     precision: str = "auto"
     freeze_embeddings: bool = False  # keep the word-embedding matrix fixed (e5: 96 M of 118 M weights)
@@ -42,6 +45,10 @@ class TrainConfig:
         problems = []
         if self.pooling not in POOLINGS:
             problems.append(f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
+        if self.context not in CONTEXT_MODES:
+            problems.append(f"context must be one of {', '.join(CONTEXT_MODES)}, not {self.context!r}")
+        if self.context_length < 0:
+            problems.append(f"context_length must be 0 or more, not {self.context_length}")
         if self.time_budget_minutes is not None and self.time_budget_minutes < 0:
             problems.append(f"time_budget_minutes must be 0 (no limit) or more, not {self.time_budget_minutes}")
         if self.freeze_layers < 0:

@@ -8,14 +8,39 @@ def mention_token_mask(offsets: list[tuple[int, int]], mentions: list[Mention]) 
     return [int(end > start and any(start < m.end and end > m.start for m in mentions)) for start, end in offsets]
 
 
+def sentence_offsets(offsets: list[tuple[int, int]], sequence_ids: list[int | None]) -> list[tuple[int, int]]:
+    """Offsets of the sentence's own tokens; context tokens (second segment) become empty spans."""
+    return [span if seq == 0 else (0, 0) for span, seq in zip(offsets, sequence_ids, strict=True)]
+
+
 def encode(
-    tokenizer, texts: list[str], mentions: list[dict[str, list[Mention]]], targets: list[str], max_length: int
+    tokenizer,
+    texts: list[str],
+    mentions: list[dict[str, list[Mention]]],
+    targets: list[str],
+    max_length: int,
+    contexts: list[str] | None = None,
+    context_length: int = 0,
 ) -> dict[str, list]:
-    """Token ids truncated to ``max_length`` (no padding) and a (targets x tokens) mention mask per text."""
-    encoded = tokenizer(texts, truncation=True, max_length=max_length, return_offsets_mapping=True)
+    """Token ids truncated to ``max_length`` (no padding) and a (targets x tokens) mention mask per text.
+
+    With ``contexts`` each text is paired with its context as a second segment, the pair truncated
+    to ``max_length + context_length`` (longest segment first); mention masks cover the text only.
+    """
+    if contexts is None:
+        encoded = tokenizer(texts, truncation=True, max_length=max_length, return_offsets_mapping=True)
+        offsets = encoded.pop("offset_mapping")
+    else:
+        encoded = tokenizer(
+            texts,
+            contexts,
+            truncation="longest_first",
+            max_length=max_length + context_length,
+            return_offsets_mapping=True,
+        )
+        offsets = [sentence_offsets(o, encoded.sequence_ids(i)) for i, o in enumerate(encoded.pop("offset_mapping"))]
     encoded["target_mask"] = [
-        [mention_token_mask(offsets, found[t]) for t in targets]
-        for offsets, found in zip(encoded.pop("offset_mapping"), mentions, strict=True)
+        [mention_token_mask(spans, found[t]) for t in targets] for spans, found in zip(offsets, mentions, strict=True)
     ]
     return dict(encoded)
 

@@ -19,11 +19,20 @@ ENCODER_DIR = "encoder"
 
 
 class StanceModel(nn.Module):
-    def __init__(self, encoder: nn.Module, targets: list[str], pooling: str = "cls+span", dropout: float = 0.1):
+    def __init__(
+        self,
+        encoder: nn.Module,
+        targets: list[str],
+        pooling: str = "cls+span",
+        dropout: float = 0.1,
+        context: str = "none",
+        context_length: int = 0,
+    ):
         super().__init__()
         self.encoder = encoder
         self.targets = list(targets)
         self.pooling = pooling
+        self.context, self.context_length = context, context_length  # the input, not weights: saved with the heads
         hidden = encoder.config.hidden_size
         width = hidden * (2 if pooling == "cls+span" else 1)
         self.dropout = nn.Dropout(dropout)
@@ -63,7 +72,16 @@ class StanceModel(nn.Module):
         tokenizer.save_pretrained(directory / ENCODER_DIR)
         heads = {k: v for k, v in self.state_dict().items() if not k.startswith("encoder.")}
         torch.save(heads, directory / HEADS_FILE)
-        (directory / CONFIG_FILE).write_text(json.dumps({"targets": self.targets, "pooling": self.pooling}))
+        (directory / CONFIG_FILE).write_text(
+            json.dumps(
+                {
+                    "targets": self.targets,
+                    "pooling": self.pooling,
+                    "context": self.context,
+                    "context_length": self.context_length,
+                }
+            )
+        )
 
     @classmethod
     def load(cls, directory: Path) -> tuple["StanceModel", object]:
@@ -72,6 +90,12 @@ class StanceModel(nn.Module):
         config = json.loads((directory / CONFIG_FILE).read_text())
         tokenizer = AutoTokenizer.from_pretrained(directory / ENCODER_DIR, use_fast=True)
         encoder = AutoModel.from_pretrained(directory / ENCODER_DIR)
-        model = cls(encoder, config["targets"], config["pooling"])
+        model = cls(
+            encoder,
+            config["targets"],
+            config["pooling"],
+            context=config.get("context", "none"),
+            context_length=int(config.get("context_length", 0)),
+        )
         model.load_state_dict(torch.load(directory / HEADS_FILE, map_location="cpu"), strict=False)
         return model.eval(), tokenizer

@@ -34,6 +34,8 @@ class TransformerPredictor(Predictor):
         self.max_length = max_length
         self.batch_size = batch_size
         self.device = device
+        self.context_mode = model.context
+        self.context_length = model.context_length
 
     @classmethod
     def load(cls, tag: str, directory: Path, metadata: dict | None = None) -> "TransformerPredictor":
@@ -43,9 +45,17 @@ class TransformerPredictor(Predictor):
         max_length = int((metadata or {}).get("config", {}).get("max_length", 128))
         return cls(tag, load_targets(directory / "targets.yaml"), model, tokenizer, metadata, max_length)
 
-    def _forward(self, texts: list[str], mentions: list[dict[str, list[Mention]]]) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Softmax probabilities for sentiment (n, 3) and stance (n, T, 3), in input order."""
-        features = encode(self.tokenizer, texts, mentions, self.target_names, self.max_length)
+        if self.context_mode == "none":
+            contexts = None
+        elif contexts is None:
+            contexts = [""] * len(texts)
+        features = encode(
+            self.tokenizer, texts, mentions, self.target_names, self.max_length, contexts, self.context_length
+        )
         rows = [{k: features[k][i] for k in features} for i in range(len(texts))]
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]["input_ids"]))
         sentiment = np.zeros((len(texts), 3), dtype=np.float32)
@@ -63,7 +73,7 @@ class TransformerPredictor(Predictor):
         return sentiment, stance
 
     def probabilities(
-        self, texts: list[str], mentions: list[dict[str, list[Mention]]]
+        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        sentiment, stance = self._forward(texts, mentions)
+        sentiment, stance = self._forward(texts, mentions, contexts)
         return sentiment, {name: stance[:, i] for i, name in enumerate(self.target_names)}

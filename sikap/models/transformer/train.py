@@ -21,7 +21,7 @@ from rich.console import Console
 from torch import nn
 from tqdm.auto import tqdm
 
-from sikap.data.labels import REALISTIC, LabeledSentence, LabelSet, label_mentions, labels_hash
+from sikap.data.labels import REALISTIC, LabeledSentence, LabelSet, label_contexts, label_mentions, labels_hash
 from sikap.errors import SikapError
 from sikap.evaluation.metrics import evaluate_predictions, headline, write_report
 from sikap.models.transformer.base_model import BaseChoice, choose_base_model, load_tokenizer_and_encoder
@@ -77,11 +77,21 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def build_dataset(rows: list[LabeledSentence], tokenizer, detector: MentionDetector, names: list[str], max_length: int):
-    """A ``datasets.Dataset`` with token ids, mention masks and label ids (``-100`` where a target is ``none``)."""
+def build_dataset(
+    rows: list[LabeledSentence],
+    tokenizer,
+    detector: MentionDetector,
+    names: list[str],
+    max_length: int,
+    context: str = "none",
+    context_length: int = 0,
+):
+    """A ``datasets.Dataset`` with token ids, mention masks and label ids (``-100`` where a target is ``none``);
+    with a ``context`` mode each sentence is paired with its article context."""
     from datasets import Dataset
 
     found = label_mentions(rows, detector)  # anaphors resolved through each article
+    contexts = label_contexts(rows, context)
     dataset = Dataset.from_dict(
         {
             "row": list(range(len(rows))),
@@ -95,7 +105,8 @@ def build_dataset(rows: list[LabeledSentence], tokenizer, detector: MentionDetec
 
     def tokenize(batch: dict) -> dict:
         mentions = [found[i] for i in batch["row"]]
-        return encode(tokenizer, batch["text"], mentions, names, max_length)
+        paired = [contexts[i] for i in batch["row"]] if contexts is not None else None
+        return encode(tokenizer, batch["text"], mentions, names, max_length, paired, context_length)
 
     return dataset.map(tokenize, batched=True, remove_columns=["row", "text"], desc="tokenizing")
 
@@ -124,6 +135,21 @@ class LengthGroupedBatches:
             batches += [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
         for i in torch.randperm(len(batches), generator=self.generator).tolist():
             yield batches[i]
+
+
+def clamp_lengths(config: TrainConfig, model_max: int, console: Console) -> None:
+    """Fit ``max_length`` (+ ``context_length`` when the model reads context) into the base model's positions."""
+    context = config.context_length if config.context != "none" else 0
+    if config.max_length + context <= model_max:
+        return
+    if context:
+        config.context_length = min(context, model_max // 2)
+        context = config.context_length
+    config.max_length = min(config.max_length, model_max - context)
+    console.log(
+        f"[yellow]the input is longer than the base model's {model_max} positions; clamped to "
+        f"max_length {config.max_length}" + (f" + context_length {context}" if context else "") + "[/]"
+    )
 
 
 def class_weights(labels: np.ndarray, classes: int) -> torch.Tensor:
@@ -279,11 +305,9 @@ def train_transformer(
     device, amp_dtype = select_device(config)
     console.log(f"base model: {base.name} ({base.reason})", highlight=False)
     tokenizer, encoder = load_tokenizer_and_encoder(config.base_model)
-    model_max = getattr(tokenizer, "model_max_length", 512) or 512
-    if config.max_length > model_max:
-        console.log(f"[yellow]max_length {config.max_length} exceeds the tokenizer's {model_max}; clamped[/]")
-        config.max_length = model_max
-    model = StanceModel(encoder, names, config.pooling, config.dropout).to(device)
+    clamp_lengths(config, getattr(tokenizer, "model_max_length", 512) or 512, console)
+    context_length = config.context_length if config.context != "none" else 0
+    model = StanceModel(encoder, names, config.pooling, config.dropout, config.context, context_length).to(device)
     frozen = freeze(model, config)
 
     # Data: tokenized once, padded per batch
@@ -293,7 +317,7 @@ def train_transformer(
         train_rows, dev_rows, test_rows = (rows[: config.limit] for rows in (train_rows, dev_rows, test_rows))
     if not train_rows or not dev_rows:
         raise SikapError("training needs sentences in both the train and the dev split of labels/")
-    train_set = build_dataset(train_rows, tokenizer, detector, names, config.max_length)
+    train_set = build_dataset(train_rows, tokenizer, detector, names, config.max_length, config.context, context_length)
     generator = torch.Generator().manual_seed(config.seed + state.epoch)
     features = train_set.to_list()
     loader = DataLoader(
