@@ -6,7 +6,8 @@ CPU work of the API (segmentation, assembly) runs in a worker thread, never on t
 loop, so health probes and small requests are answered while a large request is worked on.
 The Classifier follows the model store while serving (hot swap, :mod:`sikap.service.hot_swap`): a newer
 model the store would choose is loaded beside the old one, warmed up and swapped in; ``SIKAP_MODEL``
-pins the model and turns this off. Every response comes from one model.
+pins the model and turns this off, and so does serving a Bento: it serves the model packed in it.
+Every response comes from one model.
 """
 
 import asyncio
@@ -36,6 +37,7 @@ with bentoml.importing():
         SentenceList,
         check_sentence_budget,
     )
+    from sikap.service.bento import packed_models
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
     from sikap.service.upgrade import read_status
@@ -57,7 +59,10 @@ IN_FLIGHT_PER_REQUEST = 2
 # transformer or export, else the embedded default. Declaring it (and an ensemble's members) on
 # the class makes `bentoml build` pack it into the Bento.
 # On a fresh clone the store is empty; the Classifier then builds the default when it starts.
-SERVED = resolve()
+# Served from a Bento, the choice is among the models packed in it, and swapping is off.
+PACKED = packed_models()
+SERVED = resolve(among=PACKED)
+PINNED_BY = "SIKAP_MODEL pins the model" if os.environ.get("SIKAP_MODEL") else "the Bento serves the model it packs"
 POLL_SECONDS = float(os.environ.get("SIKAP_POLL_SECONDS", DEFAULT_POLL_SECONDS))
 log = logging.getLogger("sikap.service")
 
@@ -95,10 +100,10 @@ class Classifier:
         predictor.predict([WARM_UP])
         self.slot = ModelSlot(predictor, choose=resolve, load=load_stored, on_swap=_count_swap)
         SERVED_MODEL.labels(tag=predictor.tag).set(1)
-        self.pinned = bool(os.environ.get("SIKAP_MODEL"))
-        if not self.pinned:  # SIKAP_MODEL pins the model: no swaps
+        self.pinned = bool(os.environ.get("SIKAP_MODEL")) or PACKED is not None
+        if not self.pinned:  # SIKAP_MODEL or a Bento pins the model: no swaps
             self.slot.watch(POLL_SECONDS)
-        log.info("serving %s%s", predictor.tag, " (pinned by SIKAP_MODEL)" if self.pinned else "")
+        log.info("serving %s%s", predictor.tag, f" ({PINNED_BY})" if self.pinned else "")
         self.ready = True
 
     def __is_ready__(self) -> bool:
@@ -131,7 +136,7 @@ class Classifier:
         return {
             **self.slot.predictor.describe(),
             **self.slot.describe(),
-            "hot_swap": "off (SIKAP_MODEL pins the model)" if self.pinned else f"polling the store every {POLL_SECONDS:g} s",
+            "hot_swap": f"off ({PINNED_BY})" if self.pinned else f"polling the store every {POLL_SECONDS:g} s",
             "upgrade": {k: upgrade.get(k) for k in ("state", "step", "eta", "reason")} if upgrade else None,
         }
 

@@ -19,8 +19,18 @@ def targets_file() -> Path:
     return labels_dir() / "targets.yaml"
 
 
+def bento_root() -> Path | None:
+    """The Bento this code runs from (its sources are ``<bento>/src``), or None for a checkout or an install."""
+    root = REPO_ROOT.parent
+    return root if (root / "bento.yaml").is_file() else None
+
+
 def sikap_home() -> Path:
-    """Root of the BentoML home (model store and Bentos); ``models/`` by default."""
+    """Root of the BentoML home (model store and Bentos); ``models/`` by default. Inside a Bento it is
+    BentoML's own home (``BENTOML_HOME``, else ``~/bentoml``), where BentoML found the Bento and its models;
+    ``SIKAP_HOME`` does not apply there."""
+    if bento_root() is not None:
+        return Path(os.environ.get("BENTOML_HOME") or Path.home() / "bentoml")
     return Path(os.environ.get("SIKAP_HOME") or os.environ.get("BENTOML_HOME") or REPO_ROOT / "models")
 
 

@@ -61,7 +61,7 @@ def serve(
     from sikap.models.loading import ensure_predictor
     from sikap.paths import use_sikap_home
     from sikap.service.process import serve_until_signalled
-    from sikap.service.upgrade import start_background_build, upgrade_wanted
+    from sikap.service.upgrade import read_status, start_background_build, upgrade_wanted
 
     home = use_sikap_home()
     if model:
@@ -72,7 +72,10 @@ def serve(
         fail(str(exc))
     console.log(f"serving {predictor.tag} on http://{host}:{port} (OpenAPI at /docs)")
     background = []
-    if (why_not := upgrade_wanted(model, predictor.kind, upgrade)) is None:
+    last_build = read_status(home)
+    if (why_not := upgrade_wanted(model, predictor.kind, upgrade, last_build)) is None:
+        if last_build and last_build.get("state") in ("interrupted", "failed"):
+            console.log(f"the last build of the strong model {last_build['state']}: {last_build.get('reason')}")
         console.log(
             "building the strong model in the background (about 15 min on 2 cores, at low priority); "
             "the service swaps it in when it is ready. Progress: `upgrade` in /metadata. --no-upgrade turns this off."

@@ -8,7 +8,7 @@ parameters and the tags of its two members). Versions are ``YYYYMMDD-HHMMSS-<lab
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,10 +123,10 @@ def newest(kinds: tuple[str, ...], models: list[StoredModel] | None = None) -> S
     return None
 
 
-def resolve(requested: str | None = None) -> StoredModel | None:
+def resolve(requested: str | None = None, among: Collection[str] | None = None) -> StoredModel | None:
     """The model to serve: ``requested`` or ``$SIKAP_MODEL``; else the newest ensemble whose members
     are stored; else the newest fine-tuned model, transformer or ONNX export, by creation time;
-    else the newest embedded default.
+    else the newest embedded default. ``among`` limits the choice to these tags (a Bento's models).
 
     An export is validated against its source before it is saved, so exporting the newest
     transformer makes the export the one served; training a newer transformer takes over again,
@@ -136,6 +136,8 @@ def resolve(requested: str | None = None) -> StoredModel | None:
     if requested:
         return get_model(requested)
     models = list_models()
+    if among is not None:
+        models = [m for m in models if m.tag in among]
     for kinds in (("ensemble",), FINE_TUNED_KINDS, ("baseline",)):
         if model := newest(kinds, models):
             return model

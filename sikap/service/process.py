@@ -85,21 +85,26 @@ def free_port() -> int:
 def running_service(home: Path, log: Path | None = None, timeout: float = 240, **env: str) -> Iterator[RunningService]:
     """Serve ``serving.service:Sikap`` with the model store at ``home`` (extra ``env``, e.g. ``SIKAP_MODEL``);
     yields once ``/readyz`` answers, and stops the whole process group afterwards."""
-    import httpx
-
     port = free_port()
     environ = {**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home), **env}
     if "SIKAP_MODEL" not in env:
         environ.pop("SIKAP_MODEL", None)
     log = log or home / f"serve-{port}.log"
+    with serving(serve_command("127.0.0.1", port), port, REPO_ROOT, environ, log, timeout) as service:
+        yield service
+
+
+@contextmanager
+def serving(
+    command: list[str], port: int, cwd: Path, env: dict[str, str], log: Path, timeout: float = 240
+) -> Iterator[RunningService]:
+    """Run ``command``, a ``bentoml serve`` listening on 127.0.0.1:``port``, in ``cwd`` with exactly ``env``,
+    its output in ``log``; yields once ``/readyz`` answers, and stops it and all its workers afterwards."""
+    import httpx
+
     with log.open("w") as handle:
         process = subprocess.Popen(
-            serve_command("127.0.0.1", port),
-            cwd=REPO_ROOT,
-            env=environ,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -5,10 +5,14 @@ ensemble) as child commands and keeps ``upgrade.json`` in the model store up to 
 ``{state, step, eta}``; ``sikap models build`` and ``make model`` run it in the foreground, and
 ``sikap serve`` starts it at low CPU priority when the store has no ensemble yet. The service's model
 watcher (:mod:`sikap.service.hot_swap`) swaps the ensemble in when the build has stored it.
+
+The status names the builder process (pid, start time, host): a ``running`` build whose process is gone
+(killed from outside) reads as ``interrupted``, and ``sikap serve`` starts it again.
 """
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +23,8 @@ from pathlib import Path
 from sikap.io import write_atomic
 
 STATUS_FILE = "upgrade.json"
+# seconds: psutil derives a process's start time from the boot time, which it reads to the second
+START_TOLERANCE = 1.0
 
 
 @dataclass(frozen=True)
@@ -45,16 +51,54 @@ def status_path(home: Path) -> Path:
     return home / STATUS_FILE
 
 
-def read_status(home: Path) -> dict | None:
-    """The last status a build wrote, or None (no build yet, or unreadable)."""
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), or None if it is gone or a zombie (killed,
+    not yet reaped by its parent). Together with the pid it names one process: pids are reused."""
+    import psutil
+
     try:
-        return json.loads(status_path(home).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        process = psutil.Process(pid)
+        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
+    except psutil.Error:
         return None
 
 
+def builder_alive(status: dict) -> bool:
+    """Whether the process that wrote ``status`` still runs. True when this cannot be told here: a status
+    without a pid (written by an older Sikap) or written on another host."""
+    if "pid" not in status or status.get("host") != socket.gethostname():
+        return True
+    started = process_started(int(status["pid"]))
+    recorded = status.get("pid_started")
+    return started is not None and recorded is not None and abs(started - float(recorded)) < START_TOLERANCE
+
+
+def _interrupted(status: dict) -> dict:
+    step = f" in step {status['step']}" if status.get("step") else ""
+    reason = (
+        f"the build process (pid {status['pid']}) stopped{step} without finishing (killed?); the served model "
+        "stays as it is. Restart it with `make model` or `sikap models build` (`sikap serve` restarts it by itself)"
+    )
+    return {**status, "state": "interrupted", "eta": None, "reason": reason}
+
+
+def read_status(home: Path) -> dict | None:
+    """The last status a build wrote, or None (no build yet, or unreadable). A ``running`` status whose
+    builder process is gone reads as ``interrupted``, with a reason naming the pid."""
+    try:
+        status = json.loads(status_path(home).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if status.get("state") == "running" and not builder_alive(status):
+        return _interrupted(status)
+    return status
+
+
 def write_status(home: Path, **status: object) -> None:
-    write_atomic(status_path(home), json.dumps({**status, "updated": time.time()}))
+    """Write ``status`` with the time and the identity of this process, the builder."""
+    pid = os.getpid()
+    builder = {"pid": pid, "pid_started": process_started(pid), "host": socket.gethostname()}
+    write_atomic(status_path(home), json.dumps({**status, **builder, "updated": time.time()}))
 
 
 def eta_seconds(steps: tuple[Step, ...], index: int, elapsed: float) -> int:
@@ -94,14 +138,19 @@ def build_strong_model(
     return True
 
 
-def upgrade_wanted(requested_model: str | None, served_kind: str | None, enabled: bool) -> str | None:
-    """Why the background build should not run (a reason), or None when it should."""
+def upgrade_wanted(
+    requested_model: str | None, served_kind: str | None, enabled: bool, status: dict | None = None
+) -> str | None:
+    """Why the background build should not run (a reason), or None when it should. ``status`` is the last
+    build's (:func:`read_status`): a build still running is not started twice; a failed or interrupted one is."""
     if not enabled or os.environ.get("SIKAP_UPGRADE", "1") == "0":
         return "turned off (--no-upgrade or SIKAP_UPGRADE=0)"
     if requested_model or os.environ.get("SIKAP_MODEL"):
         return "the model is pinned (--model or SIKAP_MODEL)"
     if served_kind == "ensemble":
         return "the store already has an ensemble"
+    if status and status.get("state") == "running":
+        return f"a build is already running (pid {status.get('pid', '?')}, step {status.get('step')})"
     return None
 
 

@@ -1,7 +1,13 @@
 """The background build of the strong model: steps in order, a fallback, status with an ETA, low priority."""
 
 import json
+import signal
+import socket
+import subprocess
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import psutil
 
@@ -83,3 +89,66 @@ def test_the_background_build_runs_at_the_lowest_priority(tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def start_builder(home: Path) -> subprocess.Popen:
+    """A process that writes a running status as the builder does, then works (sleeps); returns once written."""
+    code = (
+        "import sys, time; from pathlib import Path; from sikap.service.upgrade import write_status; "
+        "write_status(Path(sys.argv[1]), state='running', step='2/4 fine-tuning', eta=600, started=time.time()); "
+        "time.sleep(120)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code, str(home)])
+    wait_for(lambda: (home / "upgrade.json").exists() or process.poll() is not None, timeout=60)
+    assert process.poll() is None, "the builder exited before writing its status"
+    return process
+
+
+def test_a_killed_build_reads_as_interrupted_and_is_started_again(tmp_path, monkeypatch):
+    monkeypatch.delenv("SIKAP_UPGRADE", raising=False)  # the session turns the background build off
+    process = start_builder(tmp_path)
+    try:
+        live = read_status(tmp_path)
+        assert live["state"] == "running" and live["pid"] == process.pid and live["eta"] == 600
+        assert "already running" in upgrade_wanted(None, "baseline", enabled=True, status=live)
+        process.send_signal(signal.SIGKILL)
+        wait_for(lambda: psutil.Process(process.pid).status() == psutil.STATUS_ZOMBIE)  # killed, not yet reaped
+        zombie = read_status(tmp_path)
+        process.wait()
+        reaped = read_status(tmp_path)
+    finally:
+        process.kill()
+        process.wait()
+    for status in (zombie, reaped):
+        assert status["state"] == "interrupted" and status["eta"] is None and status["step"] == "2/4 fine-tuning"
+        assert f"pid {process.pid}" in status["reason"] and "sikap models build" in status["reason"]
+    assert upgrade_wanted(None, "baseline", enabled=True, status=reaped) is None  # `sikap serve` starts it again
+    assert json.loads((tmp_path / "upgrade.json").read_text())["state"] == "running"  # reading changes nothing
+
+
+def test_a_pid_reused_by_another_process_counts_as_gone(tmp_path):
+    other = subprocess.Popen(python("import time; time.sleep(60)"))
+    try:
+        started = psutil.Process(other.pid).create_time()
+        status = {"state": "running", "pid": other.pid, "host": socket.gethostname()}
+        (tmp_path / "upgrade.json").write_text(json.dumps({**status, "pid_started": started}))
+        assert read_status(tmp_path)["state"] == "running"
+        # the builder recorded under this pid started 30 s earlier: the pid now names another process
+        (tmp_path / "upgrade.json").write_text(json.dumps({**status, "pid_started": started - 30}))
+        assert read_status(tmp_path)["state"] == "interrupted"
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_status_from_another_host_or_without_a_pid_is_taken_as_written(tmp_path):
+    for status in ({"state": "running", "pid": 2**22 + 1, "pid_started": 0, "host": "elsewhere"}, {"state": "running"}):
+        (tmp_path / "upgrade.json").write_text(json.dumps(status))
+        assert read_status(tmp_path)["state"] == "running"
