@@ -41,7 +41,7 @@ def _sikap(*args: str) -> list[str]:
 
 STEPS = (
     Step("base model", _sikap("base-model", "prepare"), 60),
-    Step("fine-tuning", _sikap("train"), 720),
+    Step("fine-tuning", _sikap("train"), 840),
     Step("ONNX export", _sikap("export", "--onnx", "--int8"), 150, fallback=_sikap("export", "--onnx")),
     Step("ensemble", _sikap("ensemble", "build"), 120),
 )

@@ -11,7 +11,7 @@ def test_shipped_config_loads_and_cli_overrides_win() -> None:
     config = TrainConfig.load(REPO_ROOT / "training" / "config.yaml", epochs=2, seed=None)
     assert config.base_model is None  # unset: IndoBERT if loadable, else e5-small
     e5 = TrainConfig.load(REPO_ROOT / "training" / "config-e5.yaml")
-    assert e5.freeze_embeddings and e5.max_length <= 128
+    assert e5.freeze_embeddings and e5.max_length <= 128 and e5.context == "title+previous"
     assert config.epochs == 2 and config.seed == 13
 
 
@@ -22,6 +22,8 @@ def test_shipped_config_loads_and_cli_overrides_win() -> None:
         ("pooling: max\n", "pooling must be one of"),
         ("learning_rate: 3\n", "learning_rate must be in (0, 1)"),
         ("device: tpu\n", "device must be auto, cpu, cuda or mps"),
+        ("context: article\n", "context must be one of none, title+previous"),
+        ("context_length: -1\n", "context_length must be 0 or more"),
         ("epoch: 3\n", "unknown setting(s) epoch"),
         ("- just a list\n", "expected a mapping"),
         ("epochs: [\n", "invalid YAML"),
