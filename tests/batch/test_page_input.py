@@ -44,7 +44,7 @@ class StubPredictor(Predictor):
 
     kind = "stub"
 
-    def probabilities(self, texts, mentions):
+    def probabilities(self, texts, mentions, contexts=None):
         uniform = np.full((len(texts), 3), 1 / 3)
         return uniform, {name: uniform for name in self.target_names}
 
