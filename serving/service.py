@@ -176,14 +176,14 @@ class Sikap:
                 results[i] = r
         return results
 
-    async def _classify(self, texts: list[str], context: str | None = None) -> list[dict]:
-        if context is None:
+    async def _classify(self, texts: list[str], context: str = "") -> list[dict]:
+        if not context:
             return await self._one_model(self.classifier.to_async.classify_batch, texts)
         items = [{"text": text, "context": context, "mentions": None} for text in texts]
         return await self._one_model(self.classifier.to_async.classify_in_context, items)
 
     @bentoml.api(input_spec=ClassifyRequest)
-    async def classify(self, sentences: SentenceList, context: str | None = None) -> ClassifyResponse:
+    async def classify(self, sentences: SentenceList, context: str = "") -> ClassifyResponse:
         """Sentiment and stance toward every target for each sentence; ``context`` (optional) is the text the
         sentences follow in their article, e.g. the headline and the sentence before."""
         results = await self._classify(sentences, context)

@@ -157,17 +157,17 @@ class ClassifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sentences: SentenceList
-    context: StrictStr | None = Field(
-        default=None,
+    context: StrictStr = Field(
+        default="",
         max_length=MAX_CONTEXT_CHARS,
-        description="Optional: the text these sentences follow in their article (e.g. the headline and the "
+        description="Optional (empty: none): the text these sentences follow in their article (e.g. the headline and the "
         "sentence before). Models trained with article context read it with every sentence; others ignore it. "
         "`/analyze` builds it from the article itself.",
     )
 
     @model_validator(mode="after")
     def _within_budget(self) -> "ClassifyRequest":
-        chars = sum(map(len, self.sentences)) + len(self.context or "")
+        chars = sum(map(len, self.sentences)) + len(self.context)
         if chars > MAX_REQUEST_CHARS:
             raise budget_error("sentences", "characters", chars, MAX_REQUEST_CHARS)
         return self
