@@ -7,6 +7,7 @@ throwaway model trained in-process on a few words; the file's own per-codepoint 
 used to check it (:func:`normalization_agreement`).
 """
 
+import functools
 import io
 
 from sikap.models.basemodel.reader import E5File
@@ -15,8 +16,9 @@ SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 _TRAINING_TEXT = ["Sikap membaca berita tentang NATO, Rusia dan Ukraina.", "abcdefghijklmnopqrstuvwxyz 0123456789"] * 4
 
 
+@functools.cache
 def nmt_nfkc_charsmap() -> bytes:
-    """SentencePiece's precompiled ``nmt_nfkc`` normalization table."""
+    """SentencePiece's precompiled ``nmt_nfkc`` normalization table (compiled once per process)."""
     import sentencepiece
     from sentencepiece import sentencepiece_model_pb2
 

