@@ -317,11 +317,11 @@ def near_duplicate_pairs(
 
     def compare(rows, columns, columns_t) -> None:
         similarity = (matrix[rows] @ columns_t).tocoo()
-        i, j, value = rows[similarity.row], columns[similarity.col], similarity.data
-        keep = value >= threshold
+        near = similarity.data >= threshold
+        i, j, value = rows[similarity.row[near]], columns[similarity.col[near]], similarity.data[near]
         if groups is None:  # rows of the chunk meet each other twice (and themselves)
-            keep &= i < j
-        found.append((np.minimum(i, j)[keep], np.maximum(i, j)[keep], value[keep]))
+            i, j, value = i[i < j], j[i < j], value[i < j]
+        found.append((np.minimum(i, j), np.maximum(i, j), value))
 
     if groups is None:  # each chunk of rows against itself and the rows after it
         everything = np.arange(len(texts))
