@@ -55,11 +55,22 @@ os.environ["SIKAP_UPGRADE"] = "0"  # no background build of the strong model fro
 
 
 @pytest.fixture(scope="session")
-def default_tag() -> str:
-    """The embedded default, trained once from the shipped labels into the session store."""
+def sample_labels(tmp_path_factory) -> Path:
+    """A labels folder cut from the shipped one (:func:`sikap.data.sample.write_sample_labels`)."""
+    from sikap.data.sample import write_sample_labels
+
+    return write_sample_labels(tmp_path_factory.mktemp("sample") / "labels")
+
+
+@pytest.fixture(scope="session")
+def default_tag(sample_labels: Path) -> str:
+    """An embedded default, trained once into the session store from ``sample_labels``: the real trainer and
+    model kind in seconds. Tests of what the shipped labels teach use ``shipped_default_tag``."""
     from sikap.models.loading import build_default_model
 
-    return build_default_model()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SIKAP_LABELS", str(sample_labels))
+        return build_default_model()
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +79,22 @@ def default_predictor(default_tag: str):
     from sikap.models.store import get_model
 
     return load_stored(get_model(default_tag))
+
+
+@pytest.fixture(scope="session")
+def shipped_default_tag() -> str:
+    """The embedded default as shipped: trained once from all of ``labels/`` into the session store (minutes)."""
+    from sikap.models.loading import build_default_model
+
+    return build_default_model()
+
+
+@pytest.fixture(scope="session")
+def shipped_default_predictor(shipped_default_tag: str):
+    from sikap.models.loading import load_stored
+    from sikap.models.store import get_model
+
+    return load_stored(get_model(shipped_default_tag))
 
 
 @pytest.fixture(scope="session")
