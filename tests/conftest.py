@@ -22,6 +22,45 @@ def default_threads_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in THREADS_SET}
 
 
+def _load_labels_once_per_content() -> None:
+    """Make ``sikap.data.labels.load_labels`` reuse its result for unchanged files within a test process.
+
+    Reading and checking the 15.7k shipped labels takes ~4 s CPU, and tests, fixtures and the CLI commands they
+    run in-process load them dozens of times. The result depends only on the files and the targets, so it is
+    keyed by both (each file's path, size, mtime and inode: a rewritten file is read again), and every call gets
+    a LabelSet of its own lists. Patched before test modules import the function; processes the tests start load
+    their labels themselves.
+    """
+    import functools
+
+    from sikap.data import labels
+
+    load = labels.load_labels
+    results: dict[tuple, labels.LabelSet] = {}
+
+    def stamp(path: Path) -> tuple:
+        stat = Path(path).stat()
+        return str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+    @functools.wraps(load)
+    def load_labels(files=None, targets=None):
+        targets = targets if targets is not None else load_targets()
+        files = files if files is not None else labels.data_files()
+        try:
+            key = (tuple(targets), tuple(stamp(path) for path in files))
+        except OSError:  # a missing file: the loader reports it
+            return load(files, targets)
+        if key not in results:
+            results[key] = load(files, targets)
+        found = results[key]
+        return labels.LabelSet(list(found.sentences), list(found.problems))
+
+    labels.load_labels = load_labels
+
+
+_load_labels_once_per_content()
+
+
 def record(id: str, text: str, sentiment: str = "neutral", **stance: str) -> dict:
     """A label record; targets not given are ``none``."""
     return {
