@@ -11,7 +11,11 @@ import pytest
 # set before numpy or torch is imported: the tests' small sparse fits and tiny models gain nothing from more, and
 # idle OpenBLAS threads spin (the embedded default's L-BFGS fits on a labels sample: 42 s CPU with the default
 # pools on a busy 2-core machine, 8 s with one thread).
-THREADS_SET = [v for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if v not in os.environ]
+# The first import in a run notes which it sets, for default_threads_env(); pytest-xdist workers inherit the note.
+if "SIKAP_TEST_THREADS_SET" not in os.environ:
+    _unset = [v for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if v not in os.environ]
+    os.environ["SIKAP_TEST_THREADS_SET"] = ",".join(_unset)
+THREADS_SET = [v for v in os.environ["SIKAP_TEST_THREADS_SET"].split(",") if v]
 os.environ.update(dict.fromkeys(THREADS_SET, "1"))
 
 from sikap.text.targets import load_targets  # noqa: E402
@@ -19,7 +23,7 @@ from sikap.text.targets import load_targets  # noqa: E402
 
 def default_threads_env() -> dict[str, str]:
     """This process's environment without the thread limits set above (the libraries' own defaults)."""
-    return {k: v for k, v in os.environ.items() if k not in THREADS_SET}
+    return {k: v for k, v in os.environ.items() if k not in {*THREADS_SET, "SIKAP_TEST_THREADS_SET"}}
 
 
 def _load_labels_once_per_content() -> None:
@@ -84,13 +88,45 @@ def targets():
 
 
 # One isolated model store for the whole test session, set before anything imports bentoml
-# (BentoML reads its home once per process).
+# (BentoML reads its home once per process); under pytest-xdist one per worker, as tests rely on
+# which model is the newest in the store.
 # Idempotent: a second import of this module (e.g. as ``tests.conftest``) must not switch homes.
-SESSION_HOME = Path(os.environ.get("SIKAP_TEST_SESSION_HOME") or tempfile.mkdtemp(prefix="sikap-test-home-"))
-os.environ["SIKAP_TEST_SESSION_HOME"] = str(SESSION_HOME)
+_SESSION_ROOT = Path(os.environ.get("SIKAP_TEST_SESSION_HOME") or tempfile.mkdtemp(prefix="sikap-test-home-"))
+os.environ["SIKAP_TEST_SESSION_HOME"] = str(_SESSION_ROOT)
+SESSION_HOME = _SESSION_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
+SESSION_HOME.mkdir(parents=True, exist_ok=True)
 os.environ["SIKAP_HOME"] = str(SESSION_HOME)
 os.environ.pop("SIKAP_MODEL", None)
 os.environ["SIKAP_UPGRADE"] = "0"  # no background build of the strong model from `sikap serve` in tests
+
+
+# pytest-xdist (pyproject.toml: ``-n auto --dist loadfile --no-loadscope-reorder``) runs each test file whole on
+# one worker, so its module fixtures (services, trained models) are built once. Workers take files in collection
+# order: the files that take longest (CPU time measured on 2 cores) come first, so none is left alone at the end.
+LONGEST_FIRST = (
+    "tests/models/test_predictor.py",  # the shipped default: trained on all labels
+    "tests/models/basemodel/test_convert.py",
+    "tests/service/test_kill_faults.py",
+    "tests/models/test_ensemble.py",
+    "tests/service/test_swap_under_load.py",
+    "tests/text/test_furniture.py",
+    "tests/service/test_service_http.py",
+    "tests/batch/test_batch.py",
+    "tests/models/transformer/test_training.py",
+    "tests/service/test_service_shutdown.py",
+    "tests/models/onnx/test_export.py",
+    "tests/models/basemodel/test_base_choice.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # only the order of the workers' collections matters
+
+        def rank(item: pytest.Item) -> int:
+            path = item.nodeid.split("::", 1)[0]
+            return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+        items.sort(key=rank)  # stable: the order within a file and among the other files stays
 
 
 @pytest.fixture(scope="session")
