@@ -7,7 +7,62 @@ from pathlib import Path
 
 import pytest
 
-from sikap.text.targets import load_targets
+# One BLAS/OpenMP thread per test process (and the services and CLIs it starts, which inherit the environment),
+# set before numpy or torch is imported: the tests' small sparse fits and tiny models gain nothing from more, and
+# idle OpenBLAS threads spin (the embedded default's L-BFGS fits on a labels sample: 42 s CPU with the default
+# pools on a busy 2-core machine, 8 s with one thread).
+# The first import in a run notes which it sets, for default_threads_env(); pytest-xdist workers inherit the note.
+if "SIKAP_TEST_THREADS_SET" not in os.environ:
+    _unset = [v for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if v not in os.environ]
+    os.environ["SIKAP_TEST_THREADS_SET"] = ",".join(_unset)
+THREADS_SET = [v for v in os.environ["SIKAP_TEST_THREADS_SET"].split(",") if v]
+os.environ.update(dict.fromkeys(THREADS_SET, "1"))
+
+from sikap.text.targets import load_targets  # noqa: E402
+
+
+def default_threads_env() -> dict[str, str]:
+    """This process's environment without the thread limits set above (the libraries' own defaults)."""
+    return {k: v for k, v in os.environ.items() if k not in {*THREADS_SET, "SIKAP_TEST_THREADS_SET"}}
+
+
+def _load_labels_once_per_content() -> None:
+    """Make ``sikap.data.labels.load_labels`` reuse its result for unchanged files within a test process.
+
+    Reading and checking the 15.7k shipped labels takes ~4 s CPU, and tests, fixtures and the CLI commands they
+    run in-process load them dozens of times. The result depends only on the files and the targets, so it is
+    keyed by both (each file's path, size, mtime and inode: a rewritten file is read again), and every call gets
+    a LabelSet of its own lists. Patched before test modules import the function; processes the tests start load
+    their labels themselves.
+    """
+    import functools
+
+    from sikap.data import labels
+
+    load = labels.load_labels
+    results: dict[tuple, labels.LabelSet] = {}
+
+    def stamp(path: Path) -> tuple:
+        stat = Path(path).stat()
+        return str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+    @functools.wraps(load)
+    def load_labels(files=None, targets=None):
+        targets = targets if targets is not None else load_targets()
+        files = files if files is not None else labels.data_files()
+        try:
+            key = (tuple(targets), tuple(stamp(path) for path in files))
+        except OSError:  # a missing file: the loader reports it
+            return load(files, targets)
+        if key not in results:
+            results[key] = load(files, targets)
+        found = results[key]
+        return labels.LabelSet(list(found.sentences), list(found.problems))
+
+    labels.load_labels = load_labels
+
+
+_load_labels_once_per_content()
 
 
 def record(id: str, text: str, sentiment: str = "neutral", **stance: str) -> dict:
@@ -33,21 +88,64 @@ def targets():
 
 
 # One isolated model store for the whole test session, set before anything imports bentoml
-# (BentoML reads its home once per process).
+# (BentoML reads its home once per process); under pytest-xdist one per worker, as tests rely on
+# which model is the newest in the store.
 # Idempotent: a second import of this module (e.g. as ``tests.conftest``) must not switch homes.
-SESSION_HOME = Path(os.environ.get("SIKAP_TEST_SESSION_HOME") or tempfile.mkdtemp(prefix="sikap-test-home-"))
-os.environ["SIKAP_TEST_SESSION_HOME"] = str(SESSION_HOME)
+_SESSION_ROOT = Path(os.environ.get("SIKAP_TEST_SESSION_HOME") or tempfile.mkdtemp(prefix="sikap-test-home-"))
+os.environ["SIKAP_TEST_SESSION_HOME"] = str(_SESSION_ROOT)
+SESSION_HOME = _SESSION_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
+SESSION_HOME.mkdir(parents=True, exist_ok=True)
 os.environ["SIKAP_HOME"] = str(SESSION_HOME)
 os.environ.pop("SIKAP_MODEL", None)
 os.environ["SIKAP_UPGRADE"] = "0"  # no background build of the strong model from `sikap serve` in tests
 
 
+# pytest-xdist (pyproject.toml: ``-n auto --dist loadfile --no-loadscope-reorder``) runs each test file whole on
+# one worker, so its module fixtures (services, trained models) are built once. Workers take files in collection
+# order: the files that take longest (CPU time measured on 2 cores) come first, so none is left alone at the end.
+LONGEST_FIRST = (
+    "tests/models/test_predictor.py",  # the shipped default: trained on all labels
+    "tests/models/basemodel/test_convert.py",
+    "tests/service/test_kill_faults.py",
+    "tests/models/test_ensemble.py",
+    "tests/service/test_swap_under_load.py",
+    "tests/text/test_furniture.py",
+    "tests/service/test_service_http.py",
+    "tests/batch/test_batch.py",
+    "tests/models/transformer/test_training.py",
+    "tests/service/test_service_shutdown.py",
+    "tests/models/onnx/test_export.py",
+    "tests/models/basemodel/test_base_choice.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # only the order of the workers' collections matters
+
+        def rank(item: pytest.Item) -> int:
+            path = item.nodeid.split("::", 1)[0]
+            return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+        items.sort(key=rank)  # stable: the order within a file and among the other files stays
+
+
 @pytest.fixture(scope="session")
-def default_tag() -> str:
-    """The embedded default, trained once from the shipped labels into the session store."""
+def sample_labels(tmp_path_factory) -> Path:
+    """A labels folder cut from the shipped one (:func:`sikap.data.sample.write_sample_labels`)."""
+    from sikap.data.sample import write_sample_labels
+
+    return write_sample_labels(tmp_path_factory.mktemp("sample") / "labels")
+
+
+@pytest.fixture(scope="session")
+def default_tag(sample_labels: Path) -> str:
+    """An embedded default, trained once into the session store from ``sample_labels``: the real trainer and
+    model kind in seconds. Tests of what the shipped labels teach use ``shipped_default_tag``."""
     from sikap.models.loading import build_default_model
 
-    return build_default_model()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SIKAP_LABELS", str(sample_labels))
+        return build_default_model()
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +154,22 @@ def default_predictor(default_tag: str):
     from sikap.models.store import get_model
 
     return load_stored(get_model(default_tag))
+
+
+@pytest.fixture(scope="session")
+def shipped_default_tag() -> str:
+    """The embedded default as shipped: trained once from all of ``labels/`` into the session store (minutes)."""
+    from sikap.models.loading import build_default_model
+
+    return build_default_model()
+
+
+@pytest.fixture(scope="session")
+def shipped_default_predictor(shipped_default_tag: str):
+    from sikap.models.loading import load_stored
+    from sikap.models.store import get_model
+
+    return load_stored(get_model(shipped_default_tag))
 
 
 @pytest.fixture(scope="session")

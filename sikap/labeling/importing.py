@@ -192,18 +192,18 @@ def near_existing(existing: list[LabeledSentence], new: list[LabeledSentence]) -
     (Across splits, :func:`sikap.data.labels.cross_record_problems` already reports them as leaks.)
     """
     problems = []
-    for i, j, value in near_duplicate_pairs([s.text for s in existing + new]):
-        if i < len(existing) <= j:
-            a, b = existing[i], new[j - len(existing)]
-            if a.split == b.split and normalize_text(a.text) != normalize_text(b.text):
-                problems.append(
-                    Problem(
-                        b.source,
-                        b.line,
-                        f"near-duplicate (cosine {value:.2f}) of the existing label {a.id!r} ({a.source}:{a.line}): "
-                        "it adds little; drop it or choose a genuinely different sentence",
-                    )
+    groups = ["existing"] * len(existing) + ["new"] * len(new)  # existing × new only: i < len(existing) <= j
+    for i, j, value in near_duplicate_pairs([s.text for s in existing + new], groups=groups):
+        a, b = existing[i], new[j - len(existing)]
+        if a.split == b.split and normalize_text(a.text) != normalize_text(b.text):
+            problems.append(
+                Problem(
+                    b.source,
+                    b.line,
+                    f"near-duplicate (cosine {value:.2f}) of the existing label {a.id!r} ({a.source}:{a.line}): "
+                    "it adds little; drop it or choose a genuinely different sentence",
                 )
+            )
     return problems
 
 

@@ -147,10 +147,11 @@ def test_evaluate_compares_the_ensemble_and_its_members(ensemble_tag: str, tmp_p
     assert result.exit_code == 0, result.output
     comparison = (tmp_path / "comparison.md").read_text()
     meta = get_model(ensemble_tag).metadata
+    labels = load_labels()
     for split in ("dev", "test"):
         for name in ("ensemble", *MEMBERS):
             metrics = json.loads((tmp_path / split / name / "metrics.json").read_text())
-            assert metrics["n"] == len(load_labels().split(split))
+            assert metrics["n"] == len(labels.split(split))
         assert f"| ensemble `{ensemble_tag}` | {split} |" in comparison
         assert f"| transformer `{meta['members']['transformer']}` | {split} |" in comparison
         stored = meta["metrics"][split]["stance macro-F1"]

@@ -12,14 +12,14 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def results(default_predictor) -> list[dict]:
-    return default_predictor.predict(SENTENCES, ["a", "b", "c"])
+def results(shipped_default_predictor) -> list[dict]:
+    return shipped_default_predictor.predict(SENTENCES, ["a", "b", "c"])
 
 
-def test_contract_holds_every_class_and_field(results: list[dict], default_tag: str) -> None:
+def test_contract_holds_every_class_and_field(results: list[dict], shipped_default_tag: str) -> None:
     assert [r["id"] for r in results] == ["a", "b", "c"]
     for r, text in zip(results, SENTENCES, strict=True):
-        assert r["text"] == text and r["model"] == default_tag
+        assert r["text"] == text and r["model"] == shipped_default_tag
         assert set(r["sentiment"]["scores"]) == set(SENTIMENTS)
         assert math.isclose(sum(r["sentiment"]["scores"].values()), 1.0, abs_tol=1e-3)
         assert r["sentiment"]["label"] == max(r["sentiment"]["scores"], key=r["sentiment"]["scores"].get)
@@ -43,20 +43,20 @@ def test_unmentioned_target_is_none_and_mentioned_is_not(results: list[dict]) ->
     assert all(s["label"] == "none" for s in third["stance"].values())
 
 
-def test_empty_input_gives_empty_output(default_predictor) -> None:
-    assert default_predictor.predict([]) == []
+def test_empty_input_gives_empty_output(shipped_default_predictor) -> None:
+    assert shipped_default_predictor.predict([]) == []
 
 
-def test_default_model_learns_the_standard_examples(default_predictor) -> None:
+def test_default_model_learns_the_standard_examples(shipped_default_predictor) -> None:
     """Clear-cut sentences in the standard's spirit, not in labels/: the default must get the gist."""
-    aid, accusation, _ = default_predictor.predict(SENTENCES)
+    aid, accusation, _ = shipped_default_predictor.predict(SENTENCES)
     assert aid["stance"]["Ukraine"]["label"] == "support"
     assert accusation["stance"]["NATO"]["label"] == "oppose"
     assert accusation["sentiment"]["label"] == "negative"
 
 
-def test_metadata_names_model_and_metrics(default_predictor, default_tag: str) -> None:
-    meta = default_predictor.describe()
-    assert meta["tag"] == default_tag and meta["kind"] == "baseline"
+def test_metadata_names_model_and_metrics(shipped_default_predictor, shipped_default_tag: str) -> None:
+    meta = shipped_default_predictor.describe()
+    assert meta["tag"] == shipped_default_tag and meta["kind"] == "baseline"
     assert set(meta["metrics"]) == {"dev", "test", "realistic"}
     assert len(meta["labels_hash"]) == 16

