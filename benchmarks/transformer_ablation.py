@@ -7,6 +7,7 @@ realistic is never used to choose). The table goes to stdout and, as JSON, to ``
 
     python benchmarks/transformer_ablation.py --variants sentence-2ep context-2ep [--realistic sentence-2ep]
     python benchmarks/transformer_ablation.py --variants context-2ep --limit 64   # smoke run
+    python benchmarks/transformer_ablation.py --variants shipped --fraction 0.25  # learning curve: 25% of articles
 """
 
 import argparse
@@ -41,7 +42,10 @@ def cpu_flags() -> str:
     return f"{lines.get('Model name', '?')}, {os.cpu_count()} CPUs, {' '.join(flags)}"
 
 
-def run_variant(name: str, overrides: dict, budget: float, limit: int | None, base: Path, home: Path) -> dict:
+def run_variant(
+    name: str, overrides: dict, budget: float, limit: int | None, base: Path, home: Path, fraction: float = 1.0
+) -> dict:
+    from benchmarks.learning_curve import subset
     from sikap.data.labels import load_labels
     from sikap.evaluation.scoring import summary
     from sikap.models.store import get_model
@@ -57,7 +61,9 @@ def run_variant(name: str, overrides: dict, budget: float, limit: int | None, ba
     )
     targets = load_targets()
     start = time.perf_counter()
-    tag = train_transformer(config, load_labels(targets=targets), targets, targets_file())
+    labels = load_labels(targets=targets)
+    labels = subset(labels, fraction) if fraction < 1 else labels  # a share of the training articles
+    tag = train_transformer(config, labels, targets, targets_file())
     seconds = time.perf_counter() - start
     stored = get_model(tag)
     meta = stored.metadata
@@ -67,8 +73,9 @@ def run_variant(name: str, overrides: dict, budget: float, limit: int | None, ba
         if report.exists():
             scores[split] = summary(json.loads(report.read_text()))
     return {
-        "variant": name,
+        "variant": name if fraction == 1 else f"{name} ({fraction:.0%} of training articles)",
         "overrides": overrides,
+        "train_sentences": meta.get("train_size"),
         "tag": tag,
         "epochs": len(meta["history"]),
         "best_epoch": meta["best_epoch"],
@@ -84,6 +91,7 @@ def main() -> None:
     parser.add_argument("--realistic", nargs="*", default=[], help="variants whose realistic scores are printed")
     parser.add_argument("--budget", type=float, default=0, help="training minutes per variant (0: none, epochs fixed)")
     parser.add_argument("--limit", type=int, default=None, help="sentences per split (smoke runs)")
+    parser.add_argument("--fraction", type=float, default=1.0, help="share of training articles (learning curve)")
     parser.add_argument("--base", type=Path, default=Path("models/base/multilingual-e5-small"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -94,23 +102,25 @@ def main() -> None:
     os.environ["SIKAP_HOME"] = str(home)  # a scratch store: the project's models/ stays as it is
     results = []
     for name in args.variants:
-        results.append(run_variant(name, VARIANTS[name], args.budget, args.limit, args.base.resolve(), home))
+        results.append(
+            run_variant(name, VARIANTS[name], args.budget, args.limit, args.base.resolve(), home, args.fraction)
+        )
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
     print(
-        "\n| variant | epochs (best) | s/epoch | dev stance | dev F_avg | dev sentiment | realistic stance / F_avg / sentiment |"
+        "\n| variant | train sentences | epochs (best) | s/epoch | dev stance | dev F_avg | dev sentiment | realistic stance / F_avg / sentiment |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         dev = r["scores"].get("dev", {})
         real = r["scores"].get("realistic", {})
         shown = (
             f"{real['stance macro-F1']:.3f} / {real['stance F_avg']:.3f} / {real['sentiment macro-F1']:.3f}"
-            if r["variant"] in args.realistic and real
+            if r["variant"].split(" (")[0] in args.realistic and real
             else "—"
         )
         print(
-            f"| {r['variant']} | {r['epochs']} ({r['best_epoch']}) | {r['seconds_per_epoch']} | "
+            f"| {r['variant']} | {r['train_sentences']} | {r['epochs']} ({r['best_epoch']}) | {r['seconds_per_epoch']} | "
             f"{dev.get('stance macro-F1', 0):.3f} | {dev.get('stance F_avg', 0):.3f} | "
             f"{dev.get('sentiment macro-F1', 0):.3f} | {shown} |"
         )
