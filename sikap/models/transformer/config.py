@@ -38,6 +38,7 @@ class TrainConfig:
     freeze_embeddings: bool = False  # keep the word-embedding matrix fixed (e5: 96 M of 118 M weights)
     freeze_layers: int = 0  # keep the lowest N encoder layers fixed
     time_budget_minutes: float | None = None  # start no epoch that would end after this (None: no limit)
+    average_last: float = 0.0  # average the weights over this share of the last optimizer steps (0: off)
     limit: int | None = None
     run_dir: str | None = None
 
@@ -51,6 +52,8 @@ class TrainConfig:
             problems.append(f"context_length must be 0 or more, not {self.context_length}")
         if self.time_budget_minutes is not None and self.time_budget_minutes < 0:
             problems.append(f"time_budget_minutes must be 0 (no limit) or more, not {self.time_budget_minutes}")
+        if not 0 <= self.average_last < 1:
+            problems.append(f"average_last must be in [0, 1), not {self.average_last}")
         if self.freeze_layers < 0:
             problems.append(f"freeze_layers must be 0 or more, not {self.freeze_layers}")
         for name in ("epochs", "batch_size", "gradient_accumulation", "max_length"):

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from sikap.data.labels import REALISTIC, LabeledSentence, LabelSet, label_contexts, label_mentions, labels_hash
 from sikap.errors import SikapError
 from sikap.evaluation.metrics import evaluate_predictions, headline, write_report
+from sikap.models.transformer.averaging import TailAverage
 from sikap.models.transformer.base_model import BaseChoice, choose_base_model, load_tokenizer_and_encoder
 from sikap.models.transformer.config import TrainConfig
 from sikap.models.transformer.encoding import collate, encode
@@ -267,6 +268,34 @@ def selection_score(metrics: dict) -> float:
     return float(np.mean(scores))
 
 
+def choose_average(
+    model: StanceModel,
+    average: TailAverage,
+    best_state: dict | None,
+    state: TrainerState,
+    dev_rows: list[LabeledSentence],
+    tokenizer,
+    targets: list[Target],
+    config: TrainConfig,
+) -> tuple[dict | None, dict]:
+    """Score the averaged weights on dev; they replace ``best_state`` when they score higher than every epoch.
+    Returns the weights to keep and a record for the metadata."""
+    device = next(model.parameters()).device
+    model.load_state_dict(average.state(), strict=False)
+    score = selection_score(evaluate_model(model, tokenizer, targets, dev_rows, config.max_length, device))
+    chosen = score > state.best_score
+    record = {
+        "steps": average.count,
+        "dev_score": round(score, 4),
+        "best_epoch_score": round(state.best_score, 4),
+        "chosen": chosen,
+    }
+    if chosen:
+        state.best_score = score
+        return average.state(), record
+    return best_state, record
+
+
 def train_transformer(
     config: TrainConfig,
     labels: LabelSet,
@@ -340,6 +369,8 @@ def train_transformer(
         optimizer, int(config.warmup_ratio * steps_per_epoch * config.epochs), steps_per_epoch * config.epochs
     )
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+    total_steps = steps_per_epoch * config.epochs
+    average = TailAverage(model, int(total_steps * (1 - config.average_last)) + 1) if config.average_last else None
     best_state = None
     if checkpoint:
         model.load_state_dict(checkpoint["model"], strict=False)
@@ -384,6 +415,8 @@ def train_transformer(
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
                 state.global_step += 1
+                if average is not None:
+                    average.update(state.global_step)
             running += loss.item()
             bar.set_postfix(loss=f"{running / step:.4f}")
         bar.close()
@@ -415,6 +448,14 @@ def train_transformer(
             f"(best {state.best_score:.4f} at epoch {state.best_epoch}), {epoch_seconds[-1]:.1f} s"
         )
 
+    averaged = None
+    if average is not None and average.count:
+        best_state, averaged = choose_average(model, average, best_state, state, dev_rows, tokenizer, targets, config)
+        console.log(
+            f"weights averaged over the last {averaged['steps']} steps: dev score {averaged['dev_score']:.4f} "
+            f"({'kept' if averaged['chosen'] else 'not kept'}; best single epoch {averaged['best_epoch_score']:.4f})"
+        )
+
     # Best weights → evaluation → store
     if best_state is not None:
         model.load_state_dict(best_state, strict=False)
@@ -437,6 +478,7 @@ def train_transformer(
         "device": str(device),
         "train_size": len(train_rows),
         "best_epoch": state.best_epoch,
+        "weight_average": averaged,
         "history": state.history,
         "seconds_per_epoch": round(float(np.mean(epoch_seconds)), 1) if epoch_seconds else None,
         "train_seconds": round(time.perf_counter() - started, 1),

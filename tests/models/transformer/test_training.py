@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from sikap.cli import app
 from sikap.data.labels import load_labels
-from sikap.errors import SikapError
+from sikap.errors import InputError, SikapError
 from sikap.models.store import get_model, list_models, resolve
 from sikap.models.transformer.config import TrainConfig
 from sikap.models.transformer.train import train_transformer
@@ -74,6 +74,20 @@ def test_resume_continues_from_the_last_epoch(transformer_tag: str, tiny_bert: P
     resumed = get_model(train(config(tiny_bert, run_dir, epochs=2), resume=True))
     assert [h["epoch"] for h in resumed.metadata["history"]] == [1, 2]
     assert resumed.metadata["history"][0] == get_model(transformer_tag).metadata["history"][0]
+
+
+def test_averaged_weights_are_scored_on_dev_and_kept_only_when_better(tiny_bert: Path, tmp_path: Path) -> None:
+    # 160 sentences in batches of 16: 10 optimizer steps; the last half (steps 6-10) is averaged
+    model = get_model(train(config(tiny_bert, tmp_path, average_last=0.5)))
+    record = model.metadata["weight_average"]
+    assert record["steps"] == 5
+    assert record["chosen"] == (record["dev_score"] > record["best_epoch_score"])
+    assert record["best_epoch_score"] == model.metadata["history"][0]["dev_score"]
+
+
+def test_average_last_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(InputError, match="average_last"):
+        TrainConfig(average_last=1.0)
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tiny_bert: Path, tmp_path: Path) -> None:
