@@ -29,6 +29,8 @@ VARIANTS: dict[str, dict] = {
     "sentence-2ep": {"epochs": 2},  # each sentence alone, the schedule fitted to 2 epochs
     "context-2ep": {"epochs": 2, "context": "title+previous"},  # + the headline and the previous sentence
     "context-3ep": {"epochs": 3, "context": "title+previous"},
+    # the shipped recipe, its weights also averaged over the last 30% of steps (kept only if dev says so)
+    "shipped-average30": {"average_last": 0.3},
 }
 
 
@@ -79,6 +81,7 @@ def run_variant(
         "tag": tag,
         "epochs": len(meta["history"]),
         "best_epoch": meta["best_epoch"],
+        "weight_average": meta.get("weight_average"),
         "seconds_per_epoch": meta["seconds_per_epoch"],
         "total_seconds": round(seconds, 1),
         "scores": scores,
@@ -107,6 +110,9 @@ def main() -> None:
         )
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
+    for r in results:
+        if r["weight_average"]:
+            print(f"{r['variant']}: weight average {r['weight_average']} (dev score: mean of stance and sentiment F1s)")
     print(
         "\n| variant | train sentences | epochs (best) | s/epoch | dev stance | dev F_avg | dev sentiment | realistic stance / F_avg / sentiment |"
     )
