@@ -46,6 +46,9 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=2000)
     parser.add_argument("--pipeline-sentences", type=int, default=400)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--no-context", action="store_true", help="sentences alone, also for models trained with article context"
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
@@ -63,8 +66,9 @@ def main() -> None:
         args.default = build_default_model()
     with tempfile.TemporaryDirectory(prefix="sikap-e5-bench-") as tmp:
         tmp = Path(tmp)
-        texts = tp.sentences(args.sentences)
+        texts, contexts = tp.sentences_with_contexts(args.sentences)
         (tmp / "all.json").write_text(json.dumps(texts))
+        (tmp / "contexts.json").write_text(json.dumps(contexts))
         (tmp / "pipeline.json").write_text(json.dumps(texts[: args.pipeline_sentences]))
         common = {
             "home": str(sikap_home()),
@@ -86,13 +90,19 @@ def main() -> None:
             if backend != "pipeline" and not tag:
                 continue
             spec = {**common, "backend": backend, "tag": tag, "sentences": str(tmp / data), "pipeline_batch": 32}
+            if not args.no_context and backend != "pipeline":
+                spec["contexts"] = str(tmp / "contexts.json")
             result = tp.measure(spec, tmp)
             disk = size_mib(get_model(tag).path) if tag else 4 * size_mib(base)
             if backend == "ensemble":
                 disk += sum(size_mib(get_model(t).path) for t in get_model(tag).metadata["members"].values())
             rows.append({"name": name, "tag": tag or "-", "disk_mib": disk, **result})
             print(json.dumps(rows[-1]), flush=True)
-    print(f"\nthreads {args.threads}; max_length {max_length}; batch {args.batch_size}; load avg {os.getloadavg()}")
+    print(
+        f"\nthreads {args.threads}; max_length {max_length}; batch {args.batch_size}; "
+        f"article context: {'off' if args.no_context else 'given (read by models trained with it)'}; "
+        f"load avg {os.getloadavg()}"
+    )
     print("| backend | tag | sentences/s | peak RSS MiB | disk MiB | sentences | load avg before→after |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:

@@ -87,6 +87,8 @@ def encoder_matmul_params(config) -> int:
 def worker(spec: dict) -> dict:
     """Load one backend, warm it up, time it on the sentences; returns the measurements."""
     texts = json.loads(Path(spec["sentences"]).read_text())
+    # article contexts (headline + previous sentence), read by models trained with them; others ignore them
+    contexts = json.loads(Path(spec["contexts"]).read_text())[: len(texts)] if spec.get("contexts") else None
     backend = spec["backend"]
     started = time.perf_counter()
     tokens, params = 0, 0
@@ -137,17 +139,21 @@ def worker(spec: dict) -> dict:
             if backend == "torch" and spec["max_length"]:
                 predictor.max_length = spec["max_length"]
         loaded = time.perf_counter() - started
-        predictor.predict(texts[:32])
+        predictor.predict(texts[:32], contexts=contexts[:32] if contexts else None)
         begin = time.perf_counter()
-        predictor.predict(texts)
+        predictor.predict(texts, contexts=contexts)
         seconds = time.perf_counter() - begin
+        reads_context = bool(contexts) and getattr(predictor, "context_mode", "none") != "none"
         if backend != "default" and (Path(spec["base"]) / "tokenizer.json").exists():
             from tokenizers import Tokenizer
             from transformers import AutoConfig
 
             tokenizer = Tokenizer.from_file(str(Path(spec["base"]) / "tokenizer.json"))
-            tokenizer.enable_truncation(spec["max_length"] or 128)
-            tokens = sum(len(e.ids) for e in tokenizer.encode_batch(texts))
+            tokenizer.enable_truncation(
+                (spec["max_length"] or 128) + (spec.get("context_length", 48) if reads_context else 0)
+            )
+            pairs = list(zip(texts, contexts, strict=True)) if reads_context else texts
+            tokens = sum(len(e.ids) for e in tokenizer.encode_batch(pairs))
             params = encoder_matmul_params(AutoConfig.from_pretrained(spec["base"]))
     return {
         "sentences": len(texts),
@@ -181,16 +187,23 @@ def measure(spec: dict, tmp: Path) -> dict:
 
 
 def sentences(n: int, seed: int = 7) -> list[str]:
-    from sikap.data.labels import load_labels
+    return sentences_with_contexts(n, seed)[0]
 
-    texts = [s.text for s in load_labels().sentences]
+
+def sentences_with_contexts(n: int, seed: int = 7) -> tuple[list[str], list[str]]:
+    """``n`` label sentences in a fixed random order, and each one's article context (headline + previous
+    sentence, as ``/analyze`` and ``sikap score`` build it; empty outside articles)."""
+    from sikap.data.labels import label_contexts, load_labels
+
+    rows = load_labels().sentences
+    pairs = list(zip((s.text for s in rows), label_contexts(rows, "title+previous"), strict=True))
     rng = random.Random(seed)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     while len(out) < n:
-        batch = texts[:]
+        batch = pairs[:]
         rng.shuffle(batch)
         out += batch
-    return out[:n]
+    return [t for t, _ in out[:n]], [c for _, c in out[:n]]
 
 
 def store_transformer(base: Path, max_length: int) -> str:
