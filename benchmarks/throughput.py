@@ -91,7 +91,7 @@ def worker(spec: dict) -> dict:
     contexts = json.loads(Path(spec["contexts"]).read_text())[: len(texts)] if spec.get("contexts") else None
     backend = spec["backend"]
     started = time.perf_counter()
-    tokens, params = 0, 0
+    tokens, params, served = 0, 0, {}
     if backend == "pipeline":
         import torch
         from transformers import AutoTokenizer, BertForSequenceClassification, logging, pipeline
@@ -155,7 +155,11 @@ def worker(spec: dict) -> dict:
             pairs = list(zip(texts, contexts, strict=True)) if reads_context else texts
             tokens = sum(len(e.ids) for e in tokenizer.encode_batch(pairs))
             params = encoder_matmul_params(AutoConfig.from_pretrained(spec["base"]))
+        served = predictor.describe()
+        served = served.get("transformer_member", served)
+        served = {k: served[k] for k in ("tag", "kind", "inference_precision") if k in served}
     return {
+        "served": served,
         "sentences": len(texts),
         "seconds": seconds,
         "load_seconds": loaded,
@@ -174,7 +178,7 @@ def measure(spec: dict, tmp: Path) -> dict:
         [sys.executable, __file__, "--worker", str(path)],
         capture_output=True,
         text=True,
-        env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
+        env={**os.environ, "TOKENIZERS_PARALLELISM": "false", **spec.get("env", {})},
     )
     if done.returncode:
         raise SystemExit(f"{spec['backend']} failed:\n{done.stderr[-3000:]}")
