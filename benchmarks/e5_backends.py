@@ -94,12 +94,14 @@ def main() -> None:
             *(
                 (f"e5-small torch {p}", "torch", args.torch, "all.json", {"SIKAP_INFERENCE_PRECISION": p})
                 for p in args.torch_precisions.split(",")
+                if p
             ),
             ("e5-small ONNX fp32", "onnx", args.fp32, "all.json", {}),
             ("e5-small ONNX int8", "onnx", args.int8, "all.json", {}),
             *(
                 (f"ensemble ({m} member + TF-IDF)", "ensemble", args.ensemble, "all.json", {"SIKAP_ENSEMBLE_MEMBER": m})
                 for m in args.ensemble_members.split(",")
+                if m
             ),
             *(
                 ()
