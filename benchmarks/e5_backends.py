@@ -128,12 +128,16 @@ def main() -> None:
         f"article context: {'off' if args.no_context else 'given (read by models trained with it)'}; "
         f"load avg {os.getloadavg()}"
     )
-    print("| backend | tag | served as | sentences/s | peak RSS MiB | disk MiB | sentences | load avg before→after |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| backend | tag | served as | sentences/s | sentences per CPU-s | peak RSS MiB | disk MiB | sentences "
+        "| load avg before→after |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         served = " ".join(str(v) for v in r.get("served", {}).values()) or "-"
         print(
-            f"| {r['name']} | {r['tag']} | {served} | {r['sentences'] / r['seconds']:.1f} | {r['peak_rss_mib']:.0f} | "
+            f"| {r['name']} | {r['tag']} | {served} | {r['sentences'] / r['seconds']:.1f} | "
+            f"{r['sentences'] / r['cpu_seconds'] if r.get('cpu_seconds') else 0:.1f} | {r['peak_rss_mib']:.0f} | "
             f"{r['disk_mib']:.0f} | {r['sentences']} | {r['loadavg'][0]:.1f}→{r['loadavg'][1]:.1f} |"
         )
     print("(pipeline disk: 4 models of the base size, one per head, as a user saving each would store them)")
