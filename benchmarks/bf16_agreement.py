@@ -1,7 +1,7 @@
 """Does bf16 autocast label the dev split like fp32? One stored transformer, both precisions, same process.
 
 Prints agreement (all fields, sentiment, per target over mentioning sentences), dev macro-F1 each way,
-the largest score difference and each pass's seconds. Reads the store only.
+the largest score difference and each pass's wall and CPU seconds. Reads the store only.
 
     SIKAP_HOME=... python benchmarks/bf16_agreement.py --model sikap:TAG [--limit N]
 """
@@ -29,16 +29,18 @@ def main() -> None:
 
     stored = get_model(args.model)
     dev = load_labels().split("dev")[: args.limit]
-    records, seconds = {}, {}
+    records, seconds, cpu_seconds = {}, {}, {}
     for precision in ("fp32", "bf16"):
         os.environ[PRECISION_ENV] = precision
         predictor = load_stored(stored)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         records[precision] = predictor.predict_labeled(dev)
         seconds[precision] = round(time.perf_counter() - started, 1)
+        cpu_seconds[precision] = round(time.process_time() - cpu_started, 1)
     result = compare(dev, records["fp32"], records["bf16"], predictor.target_names)
     result.pop("metrics")
-    print(json.dumps({"model": args.model, "seconds": seconds, **result}, indent=1))
+    timing = {"seconds": seconds, "cpu_seconds": cpu_seconds}
+    print(json.dumps({"model": args.model, "sentences": len(dev), **timing, **result}, indent=1))
 
 
 if __name__ == "__main__":
