@@ -1,13 +1,16 @@
 """e5-small backends side by side, same sentences, same run: sentences/s, peak RSS, disk size.
 
-Rows: the embedded TF-IDF default; the fine-tuned e5-small in torch, ONNX fp32 and ONNX int8
-(tags from the model store); the ensemble of an export with the default (``--ensemble``); and a fair peer, ``transformers.pipeline`` with batching (batch 32,
+Rows: the embedded TF-IDF default; the fine-tuned e5-small in torch (fp32 and bf16 autocast,
+``--torch-precisions``), ONNX fp32 and ONNX int8 (tags from the model store); the ensemble of an
+export with the default (``--ensemble``), once per transformer member choice (``--ensemble-members``:
+``SIKAP_ENSEMBLE_MEMBER`` onnx, torch or auto); and a fair peer, ``transformers.pipeline`` with batching (batch 32,
 one pipeline per head: sentiment, and stance on (sentence, target) pairs, so 4 passes) on
 BertForSequenceClassification models of the e5-small base. Each row runs in a fresh process
 (clean peak RSS) through the worker of ``benchmarks/throughput.py``; ``lscpu`` is printed first.
 
     python benchmarks/e5_backends.py --torch TAG --fp32 TAG --int8 TAG [--ensemble TAG] [--sentences 2000]
-                                     [--pipeline-sentences 400]
+                                     [--pipeline-sentences 400] [--torch-precisions fp32,bf16]
+                                     [--ensemble-members onnx,torch] [--no-pipeline]
 """
 
 import argparse
@@ -50,6 +53,15 @@ def main() -> None:
         "--no-context", action="store_true", help="sentences alone, also for models trained with article context"
     )
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--torch-precisions", default="fp32,bf16", help="SIKAP_INFERENCE_PRECISION of each torch row (fp32, bf16, auto)"
+    )
+    parser.add_argument(
+        "--ensemble-members",
+        default="onnx,torch",
+        help="SIKAP_ENSEMBLE_MEMBER of each ensemble row (onnx, torch, auto)",
+    )
+    parser.add_argument("--no-pipeline", action="store_true", help="skip the transformers.pipeline peer")
     args = parser.parse_args()
     print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
 
@@ -78,18 +90,31 @@ def main() -> None:
             "threads": args.threads,
         }
         plan = [
-            ("TF-IDF + LR (embedded default)", "default", args.default, "all.json"),
-            ("e5-small torch fp32", "torch", args.torch, "all.json"),
-            ("e5-small ONNX fp32", "onnx", args.fp32, "all.json"),
-            ("e5-small ONNX int8", "onnx", args.int8, "all.json"),
-            ("ensemble (e5-small member + TF-IDF)", "ensemble", args.ensemble, "all.json"),
-            ("pipeline ×4 heads, batch 32 (peer)", "pipeline", None, "pipeline.json"),
+            ("TF-IDF + LR (embedded default)", "default", args.default, "all.json", {}),
+            *(
+                (f"e5-small torch {p}", "torch", args.torch, "all.json", {"SIKAP_INFERENCE_PRECISION": p})
+                for p in args.torch_precisions.split(",")
+                if p
+            ),
+            ("e5-small ONNX fp32", "onnx", args.fp32, "all.json", {}),
+            ("e5-small ONNX int8", "onnx", args.int8, "all.json", {}),
+            *(
+                (f"ensemble ({m} member + TF-IDF)", "ensemble", args.ensemble, "all.json", {"SIKAP_ENSEMBLE_MEMBER": m})
+                for m in args.ensemble_members.split(",")
+                if m
+            ),
+            *(
+                ()
+                if args.no_pipeline
+                else (("pipeline ×4 heads, batch 32 (peer)", "pipeline", None, "pipeline.json", {}),)
+            ),
         ]
         rows = []
-        for name, backend, tag, data in plan:
+        for name, backend, tag, data, env in plan:
             if backend != "pipeline" and not tag:
                 continue
             spec = {**common, "backend": backend, "tag": tag, "sentences": str(tmp / data), "pipeline_batch": 32}
+            spec["env"] = env
             if not args.no_context and backend != "pipeline":
                 spec["contexts"] = str(tmp / "contexts.json")
             result = tp.measure(spec, tmp)
@@ -103,11 +128,16 @@ def main() -> None:
         f"article context: {'off' if args.no_context else 'given (read by models trained with it)'}; "
         f"load avg {os.getloadavg()}"
     )
-    print("| backend | tag | sentences/s | peak RSS MiB | disk MiB | sentences | load avg before→after |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| backend | tag | served as | sentences/s | sentences per CPU-s | peak RSS MiB | disk MiB | sentences "
+        "| load avg before→after |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        served = " ".join(str(v) for v in r.get("served", {}).values()) or "-"
         print(
-            f"| {r['name']} | {r['tag']} | {r['sentences'] / r['seconds']:.1f} | {r['peak_rss_mib']:.0f} | "
+            f"| {r['name']} | {r['tag']} | {served} | {r['sentences'] / r['seconds']:.1f} | "
+            f"{r['sentences'] / r['cpu_seconds'] if r.get('cpu_seconds') else 0:.1f} | {r['peak_rss_mib']:.0f} | "
             f"{r['disk_mib']:.0f} | {r['sentences']} | {r['loadavg'][0]:.1f}→{r['loadavg'][1]:.1f} |"
         )
     print("(pipeline disk: 4 models of the base size, one per head, as a user saving each would store them)")

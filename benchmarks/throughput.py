@@ -91,7 +91,7 @@ def worker(spec: dict) -> dict:
     contexts = json.loads(Path(spec["contexts"]).read_text())[: len(texts)] if spec.get("contexts") else None
     backend = spec["backend"]
     started = time.perf_counter()
-    tokens, params = 0, 0
+    tokens, params, served, cpu_seconds = 0, 0, {}, 0.0
     if backend == "pipeline":
         import torch
         from transformers import AutoTokenizer, BertForSequenceClassification, logging, pipeline
@@ -140,9 +140,9 @@ def worker(spec: dict) -> dict:
                 predictor.max_length = spec["max_length"]
         loaded = time.perf_counter() - started
         predictor.predict(texts[:32], contexts=contexts[:32] if contexts else None)
-        begin = time.perf_counter()
+        begin, cpu_begin = time.perf_counter(), time.process_time()
         predictor.predict(texts, contexts=contexts)
-        seconds = time.perf_counter() - begin
+        seconds, cpu_seconds = time.perf_counter() - begin, time.process_time() - cpu_begin
         reads_context = bool(contexts) and getattr(predictor, "context_mode", "none") != "none"
         if backend != "default" and (Path(spec["base"]) / "tokenizer.json").exists():
             from tokenizers import Tokenizer
@@ -155,9 +155,14 @@ def worker(spec: dict) -> dict:
             pairs = list(zip(texts, contexts, strict=True)) if reads_context else texts
             tokens = sum(len(e.ids) for e in tokenizer.encode_batch(pairs))
             params = encoder_matmul_params(AutoConfig.from_pretrained(spec["base"]))
+        served = predictor.describe()
+        served = served.get("transformer_member", served)
+        served = {k: served[k] for k in ("tag", "kind", "inference_precision") if k in served}
     return {
+        "served": served,
         "sentences": len(texts),
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,  # all threads: robust to other jobs sharing the cores, unlike seconds
         "load_seconds": loaded,
         "tokens": tokens,
         "gflop": 2 * params * tokens / 1e9,
@@ -174,7 +179,7 @@ def measure(spec: dict, tmp: Path) -> dict:
         [sys.executable, __file__, "--worker", str(path)],
         capture_output=True,
         text=True,
-        env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
+        env={**os.environ, "TOKENIZERS_PARALLELISM": "false", **spec.get("env", {})},
     )
     if done.returncode:
         raise SystemExit(f"{spec['backend']} failed:\n{done.stderr[-3000:]}")

@@ -11,3 +11,24 @@ def physical_cores() -> int:
         return psutil.cpu_count(logical=False) or os.cpu_count() or 1
     except ImportError:
         return os.cpu_count() or 1
+
+
+# CPU flags (Linux /proc/cpuinfo names) of native bf16 matrix arithmetic; without them torch emulates bf16, slower than fp32.
+NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
+    """The first processor's feature flags (empty where ``cpuinfo`` is unreadable, e.g. off Linux)."""
+    try:
+        with open(cpuinfo, encoding="utf-8") as lines:
+            for line in lines:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def has_native_bf16(flags: frozenset[str] | set[str] | None = None) -> bool:
+    """Whether the CPU (``flags``, default this one's) multiplies bf16 natively (AVX512-BF16 or AMX-BF16)."""
+    return bool(NATIVE_BF16_FLAGS & (cpu_flags() if flags is None else flags))

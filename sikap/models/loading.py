@@ -1,10 +1,17 @@
 """Load the model to serve, building the embedded default first when the store has none."""
 
+import logging
+import os
+
 from rich.console import Console
 
 from sikap.errors import SikapError
 from sikap.models.predictor import Predictor
 from sikap.models.store import StoredModel, resolve
+
+log = logging.getLogger("sikap.loading")
+MEMBER_ENV = "SIKAP_ENSEMBLE_MEMBER"
+MEMBER_SETTINGS = ("auto", "onnx", "torch")
 
 
 def load_stored(model: StoredModel) -> Predictor:
@@ -24,28 +31,90 @@ def load_stored(model: StoredModel) -> Predictor:
     if model.kind == "ensemble":
         from sikap.models.ensemble import EnsemblePredictor
 
-        return EnsemblePredictor.load(model.tag, model.path, model.metadata, ensemble_members(model))
+        members, choice = ensemble_members(model)
+        return EnsemblePredictor.load(model.tag, model.path, model.metadata, members, choice)
     raise SikapError(f"model {model.tag} has unknown kind {model.kind!r}")
 
 
-def ensemble_members(model: StoredModel) -> dict[str, Predictor]:
-    """Load both members an ensemble's metadata names; they must be in the same store."""
+def member_setting() -> str:
+    """``$SIKAP_ENSEMBLE_MEMBER`` (unset: ``auto``), validated."""
+    setting = (os.environ.get(MEMBER_ENV) or "auto").strip().lower()
+    if setting not in MEMBER_SETTINGS:
+        raise SikapError(f"{MEMBER_ENV}={setting!r} is not valid; use one of {', '.join(MEMBER_SETTINGS)}")
+    return setting
+
+
+def choose_transformer_member(named: StoredModel, source: str | None, bf16: bool, setting: str) -> tuple[str, str]:
+    """The tag to load for an ensemble's transformer member ``named``, and why.
+
+    ``source``: the tag of its torch source when ``named`` is an ONNX export whose source is in the store,
+    else ``None``. ``auto`` loads the source where the CPU has native bf16 (bf16 torch outruns the int8
+    export there), else the export; ``torch`` and ``onnx`` force the choice (``torch`` needs the source).
+    """
+    if named.kind != "onnx":
+        return named.tag, f"the member is a {named.kind} model"
+    if setting == "onnx":
+        return named.tag, f"{MEMBER_ENV}=onnx"
+    if source is None:
+        missing = f"its torch source {named.metadata.get('source', '(unnamed)')} is not in the store"
+        if setting == "torch":
+            raise SikapError(f"{MEMBER_ENV}=torch, but {missing}")
+        return named.tag, missing
+    if setting == "torch":
+        return source, f"{MEMBER_ENV}=torch"
+    if bf16:
+        return source, "the CPU has native bf16 and the export's torch source is in the store"
+    return named.tag, "the CPU has no native bf16 (avx512_bf16 or amx_bf16)"
+
+
+def stored_source(named: StoredModel) -> str | None:
+    """The tag of an ONNX export's torch source when it is in the store (``None`` for other kinds)."""
+    from sikap.models.store import get_model
+
+    tag = named.metadata.get("source") if named.kind == "onnx" else None
+    if not tag:
+        return None
+    try:
+        return get_model(tag).tag
+    except SikapError:
+        return None
+
+
+def load_transformer_member(named: StoredModel) -> tuple[Predictor, dict]:
+    """Load an ensemble's transformer member as :func:`choose_transformer_member` picks it; returns it and the
+    choice (``/metadata`` shows it)."""
+    from sikap.cpu import has_native_bf16
+    from sikap.models.store import get_model
+
+    tag, reason = choose_transformer_member(named, stored_source(named), has_native_bf16(), member_setting())
+    log.info("ensemble transformer member: loading %s for %s (%s)", tag, named.tag, reason)
+    predictor = load_stored(named if tag == named.tag else get_model(tag))
+    return predictor, {"named": named.tag, "loaded": tag, "kind": predictor.kind, "reason": reason}
+
+
+def ensemble_members(model: StoredModel) -> tuple[dict[str, Predictor], dict]:
+    """Load both members an ensemble's metadata names (they must be in the same store), the transformer
+    as :func:`load_transformer_member` picks it; returns them and that choice."""
     from sikap.models.ensemble.fitting import MEMBERS
     from sikap.models.store import get_model
 
     members_tags = model.metadata.get("members", {})
     if set(members_tags) != set(MEMBERS):
         raise SikapError(f"ensemble {model.tag}: metadata names members {members_tags}, expected {', '.join(MEMBERS)}")
-    members = {}
+    members, choice = {}, {}
     for name in MEMBERS:
         try:
-            members[name] = load_stored(get_model(members_tags[name]))
+            stored = get_model(members_tags[name])
+            if name == "transformer":
+                members[name], choice = load_transformer_member(stored)
+            else:
+                members[name] = load_stored(stored)
         except SikapError as exc:
             raise SikapError(
                 f"ensemble {model.tag} needs its {name} member {members_tags[name]}: {exc}; "
                 "rebuild it with `sikap ensemble build`"
             ) from None
-    return members
+    return members, choice
 
 
 def build_default_model(console: Console | None = None) -> str:

@@ -25,7 +25,15 @@ class EnsemblePredictor(Predictor):
 
     kind = "ensemble"
 
-    def __init__(self, tag: str, members: dict[str, Predictor], heads: dict[str, dict], metadata: dict | None = None):
+    def __init__(
+        self,
+        tag: str,
+        members: dict[str, Predictor],
+        heads: dict[str, dict],
+        metadata: dict | None = None,
+        member_choice: dict | None = None,
+    ):
+        """``member_choice``: which transformer member was loaded and why (:func:`sikap.models.loading.load_transformer_member`)."""
         if set(members) != set(MEMBERS):
             raise SikapError(f"an ensemble needs the members {', '.join(MEMBERS)}, got {', '.join(members)}")
         names = {name: members[name].target_names for name in MEMBERS}
@@ -40,6 +48,7 @@ class EnsemblePredictor(Predictor):
             raise SikapError(f"ensemble {tag}: no fitted parameters for {', '.join(sorted(missing))}")
         self.members = members
         self.heads = heads
+        self.member_choice = member_choice or {}
         self.context_mode = members["transformer"].context_mode  # the default reads sentences alone
 
     def member_probabilities(
@@ -71,11 +80,24 @@ class EnsemblePredictor(Predictor):
 
     @classmethod
     def load(
-        cls, tag: str, directory: Path, metadata: dict | None, members: dict[str, Predictor]
+        cls,
+        tag: str,
+        directory: Path,
+        metadata: dict | None,
+        members: dict[str, Predictor],
+        member_choice: dict | None = None,
     ) -> "EnsemblePredictor":
         """Load the parameters beside the ``members``, already loaded (see :func:`sikap.models.loading.load_stored`)."""
         try:
             heads = json.loads((directory / PARAMETERS_FILE).read_text(encoding="utf-8"))["heads"]
         except (OSError, ValueError, KeyError) as exc:
             raise SikapError(f"{directory / PARAMETERS_FILE}: cannot read the ensemble parameters ({exc})") from None
-        return cls(tag, members, heads, metadata)
+        return cls(tag, members, heads, metadata, member_choice)
+
+    def describe(self) -> dict:
+        """The stored metadata, and the transformer member as loaded (tag, kind, why, inference precision)."""
+        loaded = self.members["transformer"]
+        served = {**self.member_choice, "tag": loaded.tag, "kind": loaded.kind}
+        if precision := getattr(loaded, "precision", None):
+            served["inference_precision"] = precision
+        return {**super().describe(), "transformer_member": served}

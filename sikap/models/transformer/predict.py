@@ -1,17 +1,37 @@
-"""Transformer inference: length-sorted batches, dynamic padding, no gradients."""
+"""Transformer inference: length-sorted batches, dynamic padding, no gradients, fp32 or bf16 autocast."""
 
+import os
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from sikap.cpu import physical_cores
+from sikap.cpu import has_native_bf16, physical_cores
+from sikap.errors import SikapError
 from sikap.models.predictor import Predictor
 from sikap.models.transformer.encoding import collate, encode
 from sikap.models.transformer.model import StanceModel
 from sikap.text.targets import Mention, load_targets
 
 DEFAULT_BATCH = 32
+PRECISION_ENV = "SIKAP_INFERENCE_PRECISION"
+PRECISION_SETTINGS = ("auto", "fp32", "bf16")
+
+
+def auto_precision(flags: frozenset[str] | set[str] | None = None) -> str:
+    """``bf16`` where the CPU (``flags``, default this one's) has native bf16, else ``fp32`` (emulated bf16 is slower)."""
+    return "bf16" if has_native_bf16(flags) else "fp32"
+
+
+def inference_precision(setting: str | None = None, flags: frozenset[str] | set[str] | None = None) -> str:
+    """The precision to serve in, ``fp32`` or ``bf16``: ``setting`` (default ``$SIKAP_INFERENCE_PRECISION``,
+    unset meaning ``auto``), where ``auto`` is :func:`auto_precision`."""
+    if setting is None:
+        setting = os.environ.get(PRECISION_ENV) or "auto"
+    setting = setting.strip().lower()
+    if setting not in PRECISION_SETTINGS:
+        raise SikapError(f"{PRECISION_ENV}={setting!r} is not valid; use one of {', '.join(PRECISION_SETTINGS)}")
+    return auto_precision(flags) if setting == "auto" else setting
 
 
 class TransformerPredictor(Predictor):
@@ -27,8 +47,13 @@ class TransformerPredictor(Predictor):
         max_length: int = 128,
         batch_size: int = DEFAULT_BATCH,
         device: str = "cpu",
+        precision: str = "fp32",
     ):
+        """``precision``: ``fp32``, or ``bf16`` (matrix products autocast to bf16, weights kept in fp32)."""
         super().__init__(tag, targets, metadata)
+        if precision not in ("fp32", "bf16"):
+            raise SikapError(f"precision must be fp32 or bf16, not {precision!r}")
+        self.precision = precision
         self.model = model.to(device).eval()
         self.tokenizer = tokenizer
         self.max_length = max_length
@@ -39,11 +64,14 @@ class TransformerPredictor(Predictor):
 
     @classmethod
     def load(cls, tag: str, directory: Path, metadata: dict | None = None) -> "TransformerPredictor":
+        """Load a stored model to serve, in :func:`inference_precision` (validated before the weights are read)."""
+        precision = inference_precision()
         if torch.get_num_threads() > physical_cores():
             torch.set_num_threads(physical_cores())
         model, tokenizer = StanceModel.load(directory)
         max_length = int((metadata or {}).get("config", {}).get("max_length", 128))
-        return cls(tag, load_targets(directory / "targets.yaml"), model, tokenizer, metadata, max_length)
+        targets = load_targets(directory / "targets.yaml")
+        return cls(tag, targets, model, tokenizer, metadata, max_length, precision=precision)
 
     def _forward(
         self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
@@ -60,7 +88,8 @@ class TransformerPredictor(Predictor):
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]["input_ids"]))
         sentiment = np.zeros((len(texts), 3), dtype=np.float32)
         stance = np.zeros((len(texts), len(self.target_names), 3), dtype=np.float32)
-        with torch.inference_mode():
+        autocast = torch.autocast(torch.device(self.device).type, torch.bfloat16, enabled=self.precision == "bf16")
+        with torch.inference_mode(), autocast:
             for start in range(0, len(order), self.batch_size):
                 index = order[start : start + self.batch_size]
                 batch = {
@@ -77,3 +106,6 @@ class TransformerPredictor(Predictor):
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         sentiment, stance = self._forward(texts, mentions, contexts)
         return sentiment, {name: stance[:, i] for i, name in enumerate(self.target_names)}
+
+    def describe(self) -> dict:
+        return {**super().describe(), "inference_precision": self.precision}

@@ -13,6 +13,7 @@ from sikap.models.loading import load_stored
 from sikap.models.store import get_model
 from sikap.models.transformer.config import TrainConfig
 from sikap.models.transformer.encoding import encode
+from sikap.models.transformer.predict import PRECISION_ENV
 from sikap.models.transformer.train import train_transformer
 from sikap.paths import targets_file
 from sikap.service.api_models import MAX_CONTEXT_CHARS
@@ -71,7 +72,10 @@ def test_the_model_reads_and_keeps_its_context_mode(context_tag: str) -> None:
     np.testing.assert_allclose(alone, outputs[0], atol=1e-6)
 
 
-def test_onnx_export_of_a_context_model_reads_the_same_context(context_tag: str) -> None:
+def test_onnx_export_of_a_context_model_reads_the_same_context(
+    context_tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PRECISION_ENV, "fp32")  # torch in bf16 where the CPU has it natively
     result = CliRunner().invoke(app, ["export", "--model", context_tag, "--onnx"])
     assert result.exit_code == 0, result.output
     onnx = load_stored(get_model(result.stdout.strip().splitlines()[-1]))
@@ -96,7 +100,9 @@ def test_service_passes_article_and_request_context(context_tag: str) -> None:
             assert body["model"] == context_tag, body
             scores.append(body["results"][0]["sentiment"]["scores"])
         assert scores[0] != scores[1]  # the request's context reached the model
-        too_long = httpx.post(f"{url}/classify", json={"sentences": [SENTENCE], "context": "x" * (MAX_CONTEXT_CHARS + 1)})
+        too_long = httpx.post(
+            f"{url}/classify", json={"sentences": [SENTENCE], "context": "x" * (MAX_CONTEXT_CHARS + 1)}
+        )
         assert too_long.status_code == 400 and "context" in too_long.text
         article = {"title": CONTEXTS[0], "text": f"Kremlin menanggapi tawaran itu pada Selasa. {SENTENCE}"}
         result = httpx.post(f"{url}/analyze", json={"articles": [article]}).json()["results"][0]
