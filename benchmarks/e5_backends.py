@@ -7,7 +7,7 @@ BertForSequenceClassification models of the e5-small base. Each row runs in a fr
 (clean peak RSS) through the worker of ``benchmarks/throughput.py``; ``lscpu`` is printed first.
 
     python benchmarks/e5_backends.py --torch TAG --fp32 TAG --int8 TAG [--ensemble TAG] [--sentences 2000]
-                                     [--pipeline-sentences 400]
+                                     [--pipeline-sentences 400] [--base DIR]
 """
 
 import argparse
@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--pipeline-sentences", type=int, default=400)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--base", type=Path, help="base model directory of the tagged models (default: the prepared e5-small)"
+    )
     args = parser.parse_args()
     print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
 
@@ -55,7 +58,7 @@ def main() -> None:
     from sikap.models.store import get_model
     from sikap.paths import sikap_home
 
-    base = ensure_e5_base(progress=False, log=lambda m: None)
+    base = args.base or ensure_e5_base(progress=False, log=lambda m: None)
     max_length = int(get_model(args.torch).metadata.get("config", {}).get("max_length", 128))
     if not args.default:
         from sikap.models.loading import build_default_model

