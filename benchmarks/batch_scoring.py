@@ -5,6 +5,7 @@ backend and reads that process's peak RSS. Backends: the embedded default, and a
 IndoBERT-base-shaped transformer with random weights (stored via a 1-step training run).
 
     python benchmarks/batch_scoring.py --articles 5000 [--backends default,base] [--engine local|ray]
+                                       [--shape indobert-base-p1|tiny]
 """
 
 import argparse
@@ -38,6 +39,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--backends", default="default,base")
     parser.add_argument("--engine", default="local", choices=["local", "ray"])
+    parser.add_argument(
+        "--shape", default="indobert-base-p1", choices=["indobert-base-p1", "tiny"], help="of the base backend"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sikap-batch-") as tmp:
         tmp = Path(tmp)
@@ -67,9 +71,10 @@ def main() -> None:
             from sikap.models.transformer.random_model import build_random_bert
 
             base = build_random_bert(
-                tmp / "base", [s.text for s in load_labels().sentences], "indobert-base-p1", vocab_size=30000
+                tmp / "base", [s.text for s in load_labels().sentences], args.shape, vocab_size=30000
             )
-            tags["IndoBERT-base-shaped (torch)"] = subprocess.run(
+            name = "IndoBERT-base-shaped (torch)" if args.shape == "indobert-base-p1" else f"{args.shape} BERT (torch)"
+            tags[name] = subprocess.run(
                 [*cli, "train", "--base-model", str(base), "--epochs", "1", "--limit", "16", "--device", "cpu"],
                 env=env,
                 check=True,

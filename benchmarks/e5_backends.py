@@ -10,7 +10,7 @@ BertForSequenceClassification models of the e5-small base. Each row runs in a fr
 
     python benchmarks/e5_backends.py --torch TAG --fp32 TAG --int8 TAG [--ensemble TAG] [--sentences 2000]
                                      [--pipeline-sentences 400] [--torch-precisions fp32,bf16]
-                                     [--ensemble-members onnx,torch] [--no-pipeline]
+                                     [--ensemble-members onnx,torch] [--no-pipeline] [--base DIR]
 """
 
 import argparse
@@ -62,6 +62,9 @@ def main() -> None:
         help="SIKAP_ENSEMBLE_MEMBER of each ensemble row (onnx, torch, auto)",
     )
     parser.add_argument("--no-pipeline", action="store_true", help="skip the transformers.pipeline peer")
+    parser.add_argument(
+        "--base", type=Path, help="base model directory of the tagged models (default: the prepared e5-small)"
+    )
     args = parser.parse_args()
     print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
 
@@ -70,7 +73,7 @@ def main() -> None:
     from sikap.models.store import get_model
     from sikap.paths import sikap_home
 
-    base = ensure_e5_base(progress=False, log=lambda m: None)
+    base = args.base or ensure_e5_base(progress=False, log=lambda m: None)
     max_length = int(get_model(args.torch).metadata.get("config", {}).get("max_length", 128))
     if not args.default:
         from sikap.models.loading import build_default_model

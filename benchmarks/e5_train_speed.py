@@ -3,13 +3,14 @@
 The CPU is shared, so besides wall time it reports process CPU seconds per step: on an
 otherwise idle machine with C cores a step takes about CPU seconds / C.
 
-    python benchmarks/e5_train_speed.py [--steps 4] [--batch-size 32] [--sentences 5000] [--cores 2]
+    python benchmarks/e5_train_speed.py [--steps 4] [--batch-size 32] [--sentences 5000] [--cores 2] [--base DIR]
 """
 
 import argparse
 import json
 import subprocess
 import time
+from pathlib import Path
 
 import torch
 
@@ -21,6 +22,7 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=5000, help="training-set size to extrapolate to")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--freeze-layers", type=int, nargs="+", default=[0, 4, 6])
+    parser.add_argument("--base", type=Path, help="base model directory (default: the prepared e5-small)")
     args = parser.parse_args()
     print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
 
@@ -34,7 +36,7 @@ def main() -> None:
     from sikap.text.targets import MentionDetector, load_targets
 
     torch.set_num_threads(args.cores)
-    base = ensure_e5_base()
+    base = args.base or ensure_e5_base()
     targets = load_targets()
     names = [t.name for t in targets]
     texts = [s.text for s in load_labels(targets=targets).split("train")][: args.batch_size * args.steps]

@@ -8,7 +8,7 @@ requests for the whole run:
   build   `sikap models build` runs at nice 19 beside the service (what `sikap serve` starts on a store
           without an ensemble); reports latency while it runs and when the ensemble is served.
 
-    python benchmarks/hot_swap.py swap  [--clients 8] [--labels DIR]
+    python benchmarks/hot_swap.py swap  [--clients 8] [--labels DIR] [--settle 5]
     python benchmarks/hot_swap.py build [--clients 8] [--seconds 1500]
     python benchmarks/hot_swap.py attach --url http://localhost:3000 [--clients 8] [--seconds 120]
 
@@ -105,7 +105,7 @@ def swap(args: argparse.Namespace) -> None:
         env = {"SIKAP_LABELS": str(labels), "SIKAP_POLL_SECONDS": "1"}
         with running_service(home, **env) as service, Load(service.url, args.clients) as load:
             old = httpx.get(f"{service.url}/metadata").json()["tag"]
-            time.sleep(5)
+            time.sleep(args.settle)
             trained = time.time()
             subprocess.run([sys.executable, "-m", "sikap.cli", "train", "--baseline"], check=True, capture_output=True,
                            env={**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home), **env})
@@ -113,7 +113,7 @@ def swap(args: argparse.Namespace) -> None:
             while not any(r[3] not in (old, None) for r in load.records) and time.time() - stored < 120:
                 time.sleep(0.2)
             first_new = min((r[0] for r in load.records if r[3] not in (old, None)), default=float("nan"))
-            time.sleep(5)
+            time.sleep(args.settle)
         report(load.records, f"swap under load ({args.clients} clients)")
         print(f"\ntraining took {stored - trained:.1f} s; first answer from the new model {first_new - stored:.1f} s "
               "after it was stored")
@@ -159,6 +159,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--labels", help="labels folder for the swap scenario (default: a small one)")
     parser.add_argument("--seconds", type=float, default=None, help="build: longest wait (1500); attach: load time (120)")
+    parser.add_argument(
+        "--settle", type=float, default=5.0, help="swap: seconds of load before the training and after the swap"
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (120.0 if args.scenario == "attach" else 1500.0)
     print(f"CPU: {cpu_flags()}")

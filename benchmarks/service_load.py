@@ -11,7 +11,7 @@ machine's cores, as they would on a single box. Only localhost traffic; everythi
 by itself (the service is killed at the end, also on errors).
 
     python benchmarks/service_load.py [--seconds 20] [--concurrency 1,8,32] [--precision int8]
-                                      [--home DIR [--model TAG]] [--quick]
+                                      [--home DIR [--model TAG]] [--quick] [--warmup 3]
 """
 
 import argparse
@@ -208,6 +208,7 @@ def main() -> None:
     parser.add_argument("--offline-sentences", type=int, default=1000)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny model, 3 s per level")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up at 1 and at 8 clients")
     parser.add_argument("--log", type=Path, help="keep the service log here")
     parser.add_argument("--client", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -264,8 +265,8 @@ def main() -> None:
         with running_service(home, tmp / "serve.log", timeout=600, SIKAP_MODEL=tag) as service:
             url, pid = service.url, service.pid
             console.log(f"serving at {url}; warming up")
-            drive(url, 1, 3, data)
-            drive(url, 8, 3, data)
+            drive(url, 1, args.warmup, data)
+            drive(url, 8, args.warmup, data)
             for level in levels:
                 load, before, cpu_before = os.getloadavg()[0], batch_counters(url), service_cpu(pid)
                 row = drive(url, level, args.seconds, data)

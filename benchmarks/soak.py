@@ -10,6 +10,7 @@ warm-up, halfway and at the end (growth over the second half tells a leak from w
 Starts the service on an empty store (the embedded default model) unless ``--url`` is given.
 
     python benchmarks/soak.py [--minutes 10] [--concurrency 32] [--url http://127.0.0.1:3000] [--pid PID]
+                              [--warmup 20]
 """
 
 import argparse
@@ -120,9 +121,9 @@ async def client(url: str, deadline: float, seed: int, results: dict, headers: d
                 results["wrong"][(kind, status)] += 1
 
 
-async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: dict) -> None:
+async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: dict, warmup: int = 20) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=120, headers=headers) as http:  # warm-up
-        for _ in range(20):
+        for _ in range(warmup):
             await http.post("/analyze", json={"articles": [{"text": Traffic(0).text(3_000)}]})
     rss_start, parts_start = service_rss(pid), rss_by_process(pid)
     results: dict = {"latency": defaultdict(list), "status": Counter(), "wrong": Counter()}
@@ -130,7 +131,7 @@ async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: di
     tasks = [asyncio.create_task(client(url, deadline, seed, results, headers)) for seed in range(concurrency)]
     started, settled = time.monotonic(), None
     while not all(t.done() for t in tasks):
-        await asyncio.sleep(30)
+        await asyncio.wait(tasks, timeout=30)  # a progress line every 30 s, and one as soon as the clients are done
         done, rss, elapsed = sum(results["status"].values()), service_rss(pid), time.monotonic() - started
         if settled is None and elapsed >= minutes * 60 / 2:
             settled = rss  # halfway: pools, caches and allocator arenas have reached their working size
@@ -165,6 +166,7 @@ def main() -> None:
     parser.add_argument("--url", help="A running service (default: start one on an empty store).")
     parser.add_argument("--pid", type=int, help="PID of `bentoml serve` of --url, for its RSS.")
     parser.add_argument("--api-key", help="Bearer key, if the service has SIKAP_API_KEY set.")
+    parser.add_argument("--warmup", type=int, default=20, help="/analyze requests before the first RSS reading")
     args = parser.parse_args()
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")), "?")
@@ -176,7 +178,7 @@ def main() -> None:
     context = nullcontext(None) if args.url else running_service(Path(home.name))
     with context as service:
         url, pid = (args.url, args.pid) if service is None else (service.url, service.pid)
-        asyncio.run(soak(url, pid, args.minutes, args.concurrency, headers))
+        asyncio.run(soak(url, pid, args.minutes, args.concurrency, headers, args.warmup))
 
 
 if __name__ == "__main__":

@@ -58,7 +58,9 @@ def main() -> None:
                     "train_sentences": train_size,
                     "batch_size": args.batch_size,
                     "seconds_per_epoch": meta["seconds_per_epoch"],
-                    "sentences_per_second": round(train_size / meta["seconds_per_epoch"], 1),
+                    "sentences_per_second": (
+                        round(train_size / meta["seconds_per_epoch"], 1) if meta["seconds_per_epoch"] else None
+                    ),  # an epoch of a few sentences can take under the 0.1 s it is rounded to
                     "peak_rss_mb": meta["peak_rss_mb"],
                     "wall_seconds_incl_eval_and_save": round(wall, 1),
                     "history": meta["history"],

@@ -8,6 +8,8 @@ realistic is never used to choose). The table goes to stdout and, as JSON, to ``
     python benchmarks/transformer_ablation.py --variants sentence-2ep context-2ep [--realistic sentence-2ep]
     python benchmarks/transformer_ablation.py --variants context-2ep --limit 64   # smoke run
     python benchmarks/transformer_ablation.py --variants shipped --fraction 0.25  # learning curve: 25% of articles
+    python benchmarks/transformer_ablation.py --variants sentence-1ep --limit 16 --base DIR --freeze-layers 1
+                                              # smoke run on a small base (fewer layers than e5-small's 12)
 """
 
 import argparse
@@ -97,6 +99,9 @@ def main() -> None:
     parser.add_argument("--fraction", type=float, default=1.0, help="share of training articles (learning curve)")
     parser.add_argument("--base", type=Path, default=Path("models/base/multilingual-e5-small"))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--freeze-layers", type=int, default=None, help="override the recipe's frozen lower layers (a smaller base)"
+    )
     args = parser.parse_args()
     if not (args.base / "config.json").exists():
         sys.exit(f"{args.base}: no prepared base model; run `sikap base-model prepare` first")
@@ -105,8 +110,9 @@ def main() -> None:
     os.environ["SIKAP_HOME"] = str(home)  # a scratch store: the project's models/ stays as it is
     results = []
     for name in args.variants:
+        overrides = VARIANTS[name] | ({} if args.freeze_layers is None else {"freeze_layers": args.freeze_layers})
         results.append(
-            run_variant(name, VARIANTS[name], args.budget, args.limit, args.base.resolve(), home, args.fraction)
+            run_variant(name, overrides, args.budget, args.limit, args.base.resolve(), home, args.fraction)
         )
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))

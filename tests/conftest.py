@@ -106,7 +106,9 @@ os.environ["SIKAP_UPGRADE"] = "0"  # no background build of the strong model fro
 LONGEST_FIRST = (
     "tests/models/test_predictor.py",  # the shipped default: trained on all labels
     "tests/models/basemodel/test_convert.py",
+    "tests/benchmarks/test_model_benchmarks.py",  # tiny models trained, exported and timed in fresh processes
     "tests/service/test_kill_faults.py",
+    "tests/benchmarks/test_service_benchmarks.py",  # three services under load
     "tests/models/test_ensemble.py",
     "tests/service/test_swap_under_load.py",
     "tests/text/test_furniture.py",

@@ -1,0 +1,52 @@
+"""Running the scripts of ``benchmarks/`` as a user would: a fresh process, small sizes, a time limit."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+Run = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture(scope="session")
+def bench_labels(sample_labels: Path, tmp_path_factory) -> Path:
+    """The sample labels and the first 4 articles of the realistic split: every evaluation split has sentences."""
+    labels = shutil.copytree(sample_labels, tmp_path_factory.mktemp("bench") / "labels")
+    (labels / "realistic").mkdir()
+    for path in sorted((REPO / "labels" / "realistic").glob("*.jsonl")):
+        rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        articles = list(dict.fromkeys(json.loads(line)["article"] for line in rows))[:4]
+        kept = [line for line in rows if json.loads(line)["article"] in articles]
+        (labels / "realistic" / path.name).write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return labels
+
+
+@pytest.fixture(scope="session")
+def bench_env(bench_labels: Path) -> dict[str, str]:
+    """This process's environment (the session store, one thread per library) with this checkout first on the
+    import path and ``bench_labels`` as ``labels/``: the scripts train, evaluate and read sentences in seconds."""
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, "SIKAP_LABELS": str(bench_labels), "TOKENIZERS_PARALLELISM": "false"}
+
+
+@pytest.fixture(scope="session")
+def run_benchmark(bench_env: dict[str, str]) -> Run:
+    """``run_benchmark("x.py", *args, timeout=..., env={...})`` runs ``benchmarks/x.py`` from the repository root
+    and returns the finished process; a non-zero exit fails the test with the end of its output."""
+
+    def run(script: str, *args: object, timeout: float = 300, env: dict[str, str] | None = None):
+        command = [sys.executable, str(REPO / "benchmarks" / script), *map(str, args)]
+        done = subprocess.run(
+            command, cwd=REPO, env={**bench_env, **(env or {})}, capture_output=True, text=True, timeout=timeout
+        )
+        assert done.returncode == 0, f"{script} exited with {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        return done
+
+    return run
