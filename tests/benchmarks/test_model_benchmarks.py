@@ -53,15 +53,19 @@ def test_e5_backends_measures_every_row_given(run_benchmark: Run, tags: dict[str
     done = run_benchmark(
         "e5_backends.py", "--torch", tags["torch"], "--ensemble", tags["ensemble"], "--default", tags["default"],
         "--base", tiny_bert, "--sentences", 48, "--pipeline-sentences", 8, "--batch-size", 16, "--threads", 1,
+        "--torch-precisions", "fp32,bf16", "--ensemble-members", "auto",
     )  # fmt: skip
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert [r["tag"] for r in results] == [tags[k] for k in ("default", "torch", "ensemble")] + ["-"]
-    assert [r["sentences"] for r in results] == [48] * 3 + [8]
+    assert [r["tag"] for r in results] == [tags[k] for k in ("default", "torch", "torch", "ensemble")] + ["-"]
+    assert [r["served"]["inference_precision"] for r in results[1:3]] == ["fp32", "bf16"]  # one row per precision
+    assert [r["sentences"] for r in results] == [48] * 4 + [8]
     assert all(r["seconds"] > 0 and r["peak_rss_mib"] > 0 and r["disk_mib"] > 0 for r in results)
-    assert results[2]["disk_mib"] > results[0]["disk_mib"] + results[1]["disk_mib"]  # the ensemble counts its members
-    assert "| backend | tag | sentences/s | peak RSS MiB | disk MiB | sentences | load avg before→after |" in done.stdout
-    rows = re.findall(rf"^\| [^|]+ \| [^|]+ \| ({NUMBER}) \| \d+ \| \d+ \| (\d+) \|", done.stdout, re.M)
-    assert len(rows) == 4 and all(float(rate) > 0 for rate, _ in rows)
+    assert results[3]["disk_mib"] > results[0]["disk_mib"] + results[1]["disk_mib"]  # the ensemble counts its members
+    assert "| backend | tag | served as | sentences/s | sentences per CPU-s | peak RSS MiB | disk MiB |" in done.stdout
+    rows = re.findall(
+        rf"^\| [^|]+ \| [^|]+ \| [^|]+ \| ({NUMBER}) \| {NUMBER} \| \d+ \| \d+ \| (\d+) \|", done.stdout, re.M
+    )
+    assert len(rows) == 5 and all(float(rate) > 0 for rate, _ in rows)
 
 
 def test_e5_int8_recipes_reports_each_recipe(run_benchmark: Run, tags: dict[str, str]) -> None:
@@ -127,8 +131,8 @@ def test_transformer_ablation_trains_and_scores_a_variant(run_benchmark: Run, ti
     [result] = json.loads(output.read_text())
     assert result["variant"] == "sentence-1ep" and result["overrides"] == {"epochs": 1, "freeze_layers": 1}
     assert result["epochs"] == 1 and set(result["scores"]) == {"dev", "test", "realistic"}
-    assert "| variant | epochs (best) | s/epoch | dev stance | dev F_avg | dev sentiment |" in done.stdout
-    row = re.search(rf"^\| sentence-1ep \| 1 \(\d\) \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \| (.+) \|$", done.stdout, re.M)
+    assert "| variant | train sentences | epochs (best) | s/epoch | dev stance | dev F_avg | dev sentiment |" in done.stdout
+    row = re.search(rf"^\| sentence-1ep \| {result['train_sentences']} \| 1 \(\d\) \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \| (.+) \|$", done.stdout, re.M)
     assert row and float(row.group(1)) == pytest.approx(result["scores"]["dev"]["stance macro-F1"], abs=5e-4)
     assert re.fullmatch(rf"{NUMBER} / {NUMBER} / {NUMBER}", row.group(2))
 

@@ -42,8 +42,9 @@ def fp32_tag(source_tag: str) -> str:
 @pytest.fixture(scope="module")
 def int8_tag(source_tag: str, fp32_tag: str) -> str:
     # The tiny model, trained for one epoch on 160 sentences, has near-tied logits that
-    # int8 rounding can flip; a real fine-tuned model passes the default 98%.
-    return export("--model", source_tag, "--onnx", "--int8", "--min-agreement", "90")
+    # int8 rounding can flip, and a few flips move its small dev F1s by points; a real
+    # fine-tuned model passes the default gate (98% agreement, at most 1.5 points lost).
+    return export("--model", source_tag, "--onnx", "--int8", "--min-agreement", "90", "--max-f1-drop", "10")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def texts() -> list[str]:
 
 def test_export_metadata_and_files(source_tag: str, fp32_tag: str, int8_tag: str) -> None:
     source = get_model(source_tag)
-    for tag, precision, threshold in ((fp32_tag, "fp32", 98.0), (int8_tag, "int8", 90.0)):
+    for tag, precision, threshold, max_drop in ((fp32_tag, "fp32", 98.0, 1.5), (int8_tag, "int8", 90.0, 10.0)):
         model = get_model(tag)
         assert tag.startswith("sikap-onnx:") and tag.endswith(f"-{precision}") and model.kind == "onnx"
         meta = model.metadata
@@ -65,8 +66,8 @@ def test_export_metadata_and_files(source_tag: str, fp32_tag: str, int8_tag: str
         assert validation["split"] == "dev" and validation["n"] == len(load_labels().split("dev"))
         assert set(validation["agreement_pct"]) == {"all", "sentiment", "NATO", "Russia", "Ukraine"}
         assert validation["agreement_pct"]["all"] >= threshold
-        assert all(validation["f1_change_points"][t] >= -1.5 for t in ("NATO", "Russia", "Ukraine"))
-        assert validation["thresholds"] == {"min_agreement_pct": threshold, "max_f1_drop_points": 1.5}
+        assert all(validation["f1_change_points"][t] >= -max_drop for t in ("NATO", "Russia", "Ukraine"))
+        assert validation["thresholds"] == {"min_agreement_pct": threshold, "max_f1_drop_points": max_drop}
         assert set(meta["metrics"]["dev"]) == {"NATO F1", "Russia F1", "Ukraine F1", "sentiment F1"}
         files = {p.relative_to(model.path).as_posix() for p in model.path.rglob("*")}
         assert {"model.onnx", "onnx_config.json", "targets.yaml", "tokenizer/tokenizer.json"} <= files
