@@ -1,6 +1,8 @@
-"""CPU facts the inference backends tune their threads to."""
+"""CPU facts the inference backends tune their threads and precision to, and the settings that choose per CPU."""
 
 import os
+
+from sikap.errors import SikapError
 
 
 def physical_cores() -> int:
@@ -32,3 +34,13 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
 def has_native_bf16(flags: frozenset[str] | set[str] | None = None) -> bool:
     """Whether the CPU (``flags``, default this one's) multiplies bf16 natively (AVX512-BF16 or AMX-BF16)."""
     return bool(NATIVE_BF16_FLAGS & (cpu_flags() if flags is None else flags))
+
+
+def env_choice(name: str, choices: tuple[str, ...], value: str | None = None) -> str:
+    """``value`` (default ``$name``; unset or empty: the first of ``choices``), lower-cased and checked against
+    ``choices``; a clear error names the variable and the allowed values."""
+    value = (os.environ.get(name) if value is None else value) or choices[0]
+    setting = value.strip().lower()
+    if setting not in choices:
+        raise SikapError(f"{name}={setting!r} is not valid; use one of {', '.join(choices)}")
+    return setting

@@ -1,7 +1,6 @@
 """Load the model to serve, building the embedded default first when the store has none."""
 
 import logging
-import os
 
 from rich.console import Console
 
@@ -38,10 +37,9 @@ def load_stored(model: StoredModel) -> Predictor:
 
 def member_setting() -> str:
     """``$SIKAP_ENSEMBLE_MEMBER`` (unset: ``auto``), validated."""
-    setting = (os.environ.get(MEMBER_ENV) or "auto").strip().lower()
-    if setting not in MEMBER_SETTINGS:
-        raise SikapError(f"{MEMBER_ENV}={setting!r} is not valid; use one of {', '.join(MEMBER_SETTINGS)}")
-    return setting
+    from sikap.cpu import env_choice
+
+    return env_choice(MEMBER_ENV, MEMBER_SETTINGS)
 
 
 def choose_transformer_member(named: StoredModel, source: str | None, bf16: bool, setting: str) -> tuple[str, str]:

@@ -1,12 +1,11 @@
 """Transformer inference: length-sorted batches, dynamic padding, no gradients, fp32 or bf16 autocast."""
 
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from sikap.cpu import has_native_bf16, physical_cores
+from sikap.cpu import env_choice, has_native_bf16, physical_cores
 from sikap.errors import SikapError
 from sikap.models.predictor import Predictor
 from sikap.models.transformer.encoding import collate, encode
@@ -26,11 +25,7 @@ def auto_precision(flags: frozenset[str] | set[str] | None = None) -> str:
 def inference_precision(setting: str | None = None, flags: frozenset[str] | set[str] | None = None) -> str:
     """The precision to serve in, ``fp32`` or ``bf16``: ``setting`` (default ``$SIKAP_INFERENCE_PRECISION``,
     unset meaning ``auto``), where ``auto`` is :func:`auto_precision`."""
-    if setting is None:
-        setting = os.environ.get(PRECISION_ENV) or "auto"
-    setting = setting.strip().lower()
-    if setting not in PRECISION_SETTINGS:
-        raise SikapError(f"{PRECISION_ENV}={setting!r} is not valid; use one of {', '.join(PRECISION_SETTINGS)}")
+    setting = env_choice(PRECISION_ENV, PRECISION_SETTINGS, setting)
     return auto_precision(flags) if setting == "auto" else setting
 
 
