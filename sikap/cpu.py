@@ -15,6 +15,17 @@ def physical_cores() -> int:
         return os.cpu_count() or 1
 
 
+def free_cores(sample_seconds: float = 0.2) -> int:
+    """Cores this process may use that other work is not busy on right now: its allowed cores less the
+    cores' busy share measured over ``sample_seconds`` (this process idles meanwhile), at least 1. A pool
+    sized so keeps workers from fighting another job for a core, which slows both many times over."""
+    import psutil
+
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else physical_cores()
+    busy = psutil.cpu_percent(interval=sample_seconds) / 100 * (psutil.cpu_count() or 1)
+    return max(1, min(allowed, physical_cores()) - round(busy))
+
+
 # CPU flags (Linux /proc/cpuinfo names) of native bf16 matrix arithmetic; without them torch emulates bf16, slower than fp32.
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 

@@ -18,6 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from sikap.cpu import free_cores
 from sikap.data.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, labels_hash
 from sikap.evaluation.metrics import evaluate_predictions, headline
 from sikap.models.predictor import Predictor
@@ -43,8 +44,22 @@ def make_features() -> FeatureUnion:
     )
 
 
+def grid_workers() -> int:
+    """Processes for the C grid: one per value, at most the cores not already busy (1 when they all are)."""
+    return max(1, min(len(C_GRID), free_cores()))
+
+
 def make_classifier(c: float) -> LogisticRegression:
     return LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+
+
+def fit_classifier(c: float, features, labels: list[str]) -> LogisticRegression:
+    """One classifier of the C grid, fitted with one BLAS thread: the same weights in a worker process as in
+    this one, however many workers the free cores allow."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return make_classifier(c).fit(features, labels)
 
 
 def _ordered_proba(pipe: Pipeline, texts: list[str], classes: tuple[str, ...]) -> np.ndarray:
@@ -120,9 +135,11 @@ def fit_baseline(
 
         features = make_features().fit(x)
         features_x, features_dx = features.transform(x), features.transform(dx) if dx else None
+        fitted = joblib.Parallel(n_jobs=grid_workers())(
+            joblib.delayed(fit_classifier)(c, features_x, y) for c in C_GRID
+        )
         scored = []
-        for c in C_GRID:
-            classifier = make_classifier(c).fit(features_x, y)
+        for c, classifier in zip(C_GRID, fitted, strict=True):
             score = f1_score(dy, classifier.predict(features_dx), average="macro", zero_division=0) if dx else 0.0
             log[key][str(c)] = round(float(score), 4)
             scored.append((score, c, classifier))

@@ -90,7 +90,7 @@ def build_ensemble(
     from sikap.data.labels import labels_hash
     from sikap.evaluation.metrics import write_report
     from sikap.evaluation.scoring import evaluation_sets, score_models, summary
-    from sikap.models.loading import load_stored
+    from sikap.models.loading import load_stored, load_transformer_member
     from sikap.models.store import ENSEMBLE_NAME, new_version, save_model
     from sikap.paths import targets_file
 
@@ -107,7 +107,11 @@ def build_ensemble(
                 "so the fitted weights can favour it; retrain it for a fair fit",
                 highlight=False,
             )
-    members = {name: load_stored(model) for name, model in stored.items()}
+    # The transformer member as the service loads it on this CPU (bf16 torch source or the ONNX export):
+    # the weights are fitted to the probabilities that will be served.
+    transformer_member, member_choice = load_transformer_member(stored["transformer"])
+    members = {"transformer": transformer_member, "default": load_stored(stored["default"])}
+    console.log(f"transformer member loaded as {member_choice['loaded']} ({member_choice['reason']})", highlight=False)
     dev = labels.split("dev")
     if not dev:
         raise SikapError("labels/ has no dev sentences to fit the ensemble on")
@@ -130,6 +134,7 @@ def build_ensemble(
         "kind": "ensemble",
         "members": {name: model.tag for name, model in stored.items()},
         "member_kinds": {name: model.kind for name, model in stored.items()},
+        "fitted_with": member_choice,
         "weights": {head: h["weights"] for head, h in heads.items()},
         "temperatures": {head: h["temperatures"] for head, h in heads.items()},
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -125,3 +125,22 @@ def test_an_invalid_member_setting_names_the_variable(ensemble: StoredModel, mon
     cpu(BF16_CPU, monkeypatch, **{MEMBER_ENV: "tensorrt"})
     with pytest.raises(SikapError, match=f"{MEMBER_ENV}='tensorrt'.*auto, onnx, torch"):
         load_stored(ensemble)
+
+
+def test_the_ensemble_is_fitted_on_the_member_it_serves(
+    export_tag: str, default_tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a bf16 CPU the build fits its weights on the export's torch source in bf16, the member served there;
+    forced to the export, on the export. The metadata says which."""
+    from sikap.data.labels import load_labels
+    from sikap.models.ensemble_builder import build_ensemble
+
+    source = get_model(export_tag).metadata["source"]
+    for env, loaded, kind in (({}, source, "transformer"), ({MEMBER_ENV: "onnx"}, export_tag, "onnx")):
+        cpu(BF16_CPU, monkeypatch, **env)
+        tag = build_ensemble(load_labels(), transformer=export_tag, default=default_tag)
+        try:
+            fitted = get_model(tag).metadata["fitted_with"]
+            assert fitted["named"] == export_tag and fitted["loaded"] == loaded and fitted["kind"] == kind
+        finally:
+            delete_model(tag)

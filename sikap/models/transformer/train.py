@@ -29,7 +29,7 @@ from sikap.models.transformer.base_model import BaseChoice, choose_base_model, l
 from sikap.models.transformer.config import TrainConfig
 from sikap.models.transformer.encoding import collate, encode
 from sikap.models.transformer.model import StanceModel
-from sikap.models.transformer.predict import TransformerPredictor
+from sikap.models.transformer.predict import TransformerPredictor, inference_precision
 from sikap.paths import REPO_ROOT, sikap_home
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
 from sikap.text.targets import MentionDetector, Target
@@ -256,7 +256,12 @@ def evaluate_model(
     max_length: int,
     device: torch.device,
 ) -> dict:
-    predictor = TransformerPredictor("evaluation", targets, model, tokenizer, max_length=max_length, device=str(device))
+    """Metrics of ``model`` on ``rows``, computed in the precision it will be served in on this CPU (bf16 where
+    the CPU multiplies bf16 natively, about twice as fast; else fp32)."""
+    precision = inference_precision() if device.type == "cpu" else "fp32"
+    predictor = TransformerPredictor(
+        "evaluation", targets, model, tokenizer, max_length=max_length, device=str(device), precision=precision
+    )
     metrics = evaluate_predictions(rows, predictor.predict_labeled(rows), [t.name for t in targets])
     model.train()
     return metrics

@@ -98,3 +98,28 @@ def test_auto_loads_bf16_where_the_cpu_has_it(tiny_tag: str, monkeypatch: pytest
     for flags, expected in ((SAPPHIRE_RAPIDS, "bf16"), (AVX2, "fp32")):
         monkeypatch.setattr("sikap.cpu.cpu_flags", lambda flags=flags: flags)
         assert load_stored(get_model(tiny_tag)).precision == expected
+
+
+def test_training_scores_dev_in_the_precision_it_will_be_served_in(
+    tiny_tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dev scoring during training (epoch choice, weight averaging, reports) runs as the served model will."""
+    import torch
+
+    from sikap.models.transformer import train
+
+    served = load_stored(get_model(tiny_tag))
+    used = []
+
+    class Recording(TransformerPredictor):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            used.append(self.precision)
+
+    monkeypatch.setattr(train, "TransformerPredictor", Recording)
+    rows = load_labels().split("dev")[:40]
+    for setting in ("bf16", "fp32"):
+        monkeypatch.setenv(PRECISION_ENV, setting)
+        metrics = train.evaluate_model(served.model, served.tokenizer, served.targets, rows, 64, torch.device("cpu"))
+        assert used[-1] == setting and 0.0 <= metrics["sentiment"]["macro_f1"] <= 1.0
+    assert served.model.training  # evaluation hands the model back in training mode
