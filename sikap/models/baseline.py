@@ -27,6 +27,7 @@ from sikap.text.targets import Mention, MentionDetector, Target, load_targets
 
 ARTIFACT = "baseline.joblib"
 C_GRID = (1.0, 4.0, 16.0)
+PARALLEL_GRID_ROWS = 5000  # a fit on fewer sentences takes about as long as starting two worker processes
 
 
 def make_features() -> FeatureUnion:
@@ -44,8 +45,11 @@ def make_features() -> FeatureUnion:
     )
 
 
-def grid_workers() -> int:
-    """Processes for the C grid: one per value, at most the cores not already busy (1 when they all are)."""
+def grid_workers(rows: int) -> int:
+    """Processes for the C grid of a fit on ``rows`` sentences: one per C value, at most the cores not already
+    busy; one below ``PARALLEL_GRID_ROWS``, where starting worker processes costs more than the fits."""
+    if rows < PARALLEL_GRID_ROWS:
+        return 1
     return max(1, min(len(C_GRID), free_cores()))
 
 
@@ -135,7 +139,7 @@ def fit_baseline(
 
         features = make_features().fit(x)
         features_x, features_dx = features.transform(x), features.transform(dx) if dx else None
-        fitted = joblib.Parallel(n_jobs=grid_workers())(
+        fitted = joblib.Parallel(n_jobs=grid_workers(len(y)))(
             joblib.delayed(fit_classifier)(c, features_x, y) for c in C_GRID
         )
         scored = []

@@ -20,7 +20,7 @@ def test_the_grid_fitted_in_two_processes_equals_the_grid_fitted_in_one(
     assert labels.split("train") and labels.split("dev")
     fits = []
     for workers in (1, 2):
-        monkeypatch.setattr(baseline, "grid_workers", lambda workers=workers: workers)
+        monkeypatch.setattr(baseline, "grid_workers", lambda rows, workers=workers: workers)
         fits.append(baseline.fit_baseline(labels, targets, Console(quiet=True)))
     (first, first_log), (second, second_log) = fits
     assert first_log == second_log
@@ -29,7 +29,9 @@ def test_the_grid_fitted_in_two_processes_equals_the_grid_fitted_in_one(
         np.testing.assert_array_equal(one.named_steps["classifier"].coef_, two.named_steps["classifier"].coef_)
 
 
-def test_grid_workers_follow_the_free_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_grid_workers_follow_the_free_cores_on_large_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    large = baseline.PARALLEL_GRID_ROWS
     for free, expected in ((1, 1), (2, 2), (16, len(baseline.C_GRID))):
         monkeypatch.setattr(baseline, "free_cores", lambda free=free: free)
-        assert baseline.grid_workers() == expected
+        assert baseline.grid_workers(large) == expected
+        assert baseline.grid_workers(large - 1) == 1  # small fits stay in this process
