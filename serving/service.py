@@ -37,6 +37,7 @@ with bentoml.importing():
         SentenceList,
         check_sentence_budget,
     )
+    from sikap.service.batching import set_batch_poll_interval
     from sikap.service.bento import packed_models
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
@@ -96,6 +97,7 @@ class Classifier:
 
     def __init__(self) -> None:
         self.ready = False
+        set_batch_poll_interval()  # in this process only: the Classifier's batcher (SIKAP_BATCH_POLL_MS)
         predictor = ensure_predictor(SERVED.tag if SERVED else None)
         predictor.predict([WARM_UP])
         self.slot = ModelSlot(predictor, choose=resolve, load=load_stored, on_swap=_count_swap)
