@@ -1,0 +1,36 @@
+"""Memory housekeeping of the service workers: glibc malloc settings and trimming."""
+
+import ctypes
+import threading
+
+import pytest
+
+from sikap.service import memory
+
+
+def test_tune_malloc_sets_every_parameter_and_trim_runs() -> None:
+    """On Linux (glibc) every mallopt call is accepted, and trimming after freeing a heap's worth runs."""
+    assert memory.tune_malloc() is True
+    blocks = [ctypes.create_string_buffer(64 * 1024) for _ in range(200)]  # ~13 MB from the heap
+    del blocks
+    assert isinstance(memory.trim(), bool)
+
+
+def test_trimming_thread_runs_until_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = threading.Semaphore(0)
+    monkeypatch.setattr(memory, "trim", lambda: calls.release() or True)
+    stop = memory.start_trimming(interval=0.01)
+    assert stop is not None
+    assert calls.acquire(timeout=30) and calls.acquire(timeout=30)  # trimmed, and again
+    stop.set()
+    for thread in threading.enumerate():
+        if thread.name == "sikap-malloc-trim":
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+
+
+def test_without_glibc_nothing_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(memory, "_libc", lambda: None)
+    assert memory.tune_malloc() is False
+    assert memory.trim() is False
+    assert memory.start_trimming() is None
