@@ -45,6 +45,7 @@ with bentoml.importing():
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
     from sikap.service.memory import start_trimming, tune_malloc
+    from sikap.service.remote import call_once_more_on_reset
     from sikap.service.upgrade import read_status
     from sikap.text.articles import (
         article_mentions,
@@ -170,8 +171,12 @@ class Sikap:
         # In front of the Classifier's batchable APIs: concurrent requests share calls (one HTTP round trip
         # and one JSON body per up to BATCH_SIZE sentences, not per request); BentoML's batcher still
         # forms the batches the model runs, from these calls.
-        self.send_sentences = Coalescer(lambda texts: self.classifier.to_async.classify_batch(texts), BATCH_SIZE)
-        self.send_in_context = Coalescer(lambda items: self.classifier.to_async.classify_in_context(items), BATCH_SIZE)
+        self.send_sentences = Coalescer(
+            lambda texts: call_once_more_on_reset(self.classifier.to_async.classify_batch, texts), BATCH_SIZE
+        )
+        self.send_in_context = Coalescer(
+            lambda items: call_once_more_on_reset(self.classifier.to_async.classify_in_context, items), BATCH_SIZE
+        )
 
     @staticmethod
     async def _in_batches(call: Callable[[list], Awaitable[list[dict]]], items: list) -> list[dict]:
@@ -193,7 +198,7 @@ class Sikap:
         for _ in range(3):
             if len({r["model"] for r in results}) <= 1:
                 break
-            current = (await self.classifier.to_async.describe())["tag"]
+            current = (await call_once_more_on_reset(self.classifier.to_async.describe))["tag"]
             stale = [i for i, r in enumerate(results) if r["model"] != current]
             for i, r in zip(stale, await self._in_batches(call, [items[i] for i in stale]), strict=True):
                 results[i] = r
@@ -219,7 +224,7 @@ class Sikap:
         segmented = await anyio.to_thread.run_sync(segment_articles, items)
         texts = sentences_to_classify(segmented)
         check_sentence_budget(len(texts))
-        meta = await self.classifier.to_async.describe()
+        meta = await call_once_more_on_reset(self.classifier.to_async.describe)
         batch = await anyio.to_thread.run_sync(in_context, texts, segmented, self.resolver)
         predictions = await self._one_model(self.send_in_context, batch) if texts else []
         return await anyio.to_thread.run_sync(respond, items, segmented, predictions, meta)
@@ -245,7 +250,7 @@ def respond(items: list[dict], segmented: list[list[dict]], predictions: list[di
 
 async def _metadata(_: Request) -> JSONResponse:
     service = bentoml.get_current_service()
-    return JSONResponse(await service.classifier.to_async.describe())
+    return JSONResponse(await call_once_more_on_reset(service.classifier.to_async.describe))
 
 
 # GET routes beside BentoML's POST APIs; BentoML's own routes match first.
