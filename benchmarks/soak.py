@@ -138,7 +138,8 @@ async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: di
         done, rss, elapsed = sum(results["status"].values()), service_rss(pid), time.monotonic() - started
         if settled is None and elapsed >= minutes * 60 / 2:
             settled = rss  # halfway: pools, caches and allocator arenas have reached their working size
-        print(f"  {elapsed:5.0f} s  {done:,} requests  RSS {rss / 2**20:,.0f} MiB", flush=True)
+        parts = ", ".join(f"{name.split(' (')[0]} {size / 2**20:,.0f}" for name, size in rss_by_process(pid).items())
+        print(f"  {elapsed:5.0f} s  {done:,} requests  RSS {rss / 2**20:,.0f} MiB ({parts})", flush=True)
     await asyncio.gather(*tasks)
     rss_end, parts_end = service_rss(pid), rss_by_process(pid)
 

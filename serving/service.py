@@ -44,7 +44,7 @@ with bentoml.importing():
     from sikap.service.coalesce import Coalescer
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
-    from sikap.service.memory import start_trimming, tune_malloc
+    from sikap.service.memory import cap_onednn_cache, start_trimming, tune_malloc
     from sikap.service.remote import call_once_more_on_reset
     from sikap.service.upgrade import read_status
     from sikap.text.articles import (
@@ -71,7 +71,6 @@ SERVED = resolve(among=PACKED)
 PINNED_BY = "SIKAP_MODEL pins the model" if os.environ.get("SIKAP_MODEL") else "the Bento serves the model it packs"
 POLL_SECONDS = float(os.environ.get("SIKAP_POLL_SECONDS", DEFAULT_POLL_SECONDS))
 log = logging.getLogger("sikap.service")
-tune_malloc()  # in every worker, before requests: flat RSS over long runs (sikap.service.memory)
 
 MODEL_SWAPS = bentoml.metrics.Counter(
     name="sikap_model_swaps", documentation="Model swaps while serving, by outcome", labelnames=["outcome"]
@@ -110,7 +109,10 @@ class Classifier:
 
     def __init__(self) -> None:
         self.ready = False
+        # Free heap pages go back every 10 s, but malloc is not tuned here (sikap.service.memory): with the
+        # mmap threshold pinned, the model's large arrays were mapped and unmapped on every batch (+75% CPU).
         start_trimming()
+        cap_onednn_cache()  # before the model runs: a torch model's worker grew with every new batch shape
         set_batch_poll_interval()  # in this process only: the Classifier's batcher (SIKAP_BATCH_POLL_MS)
         predictor = ensure_predictor(SERVED.tag if SERVED else None)
         predictor.predict([WARM_UP])
@@ -166,6 +168,7 @@ class Sikap:
     classifier = bentoml.depends(Classifier)
 
     def __init__(self) -> None:
+        tune_malloc()  # before requests: flat RSS over long runs (sikap.service.memory)
         start_trimming()
         self.resolver = ContextMentionDetector(load_targets())
         # In front of the Classifier's batchable APIs: concurrent requests share calls (one HTTP round trip

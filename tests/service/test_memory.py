@@ -34,3 +34,11 @@ def test_without_glibc_nothing_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
     assert memory.tune_malloc() is False
     assert memory.trim() is False
     assert memory.start_trimming() is None
+
+
+def test_onednn_cache_is_capped_unless_set() -> None:
+    environ: dict[str, str] = {}
+    assert memory.cap_onednn_cache(environ) == str(memory.ONEDNN_CACHE_CAPACITY)
+    assert environ == {memory.ONEDNN_CACHE_ENV: str(memory.ONEDNN_CACHE_CAPACITY)}
+    chosen = {memory.ONEDNN_CACHE_ENV: "256"}
+    assert memory.cap_onednn_cache(chosen) == "256" and chosen == {memory.ONEDNN_CACHE_ENV: "256"}
