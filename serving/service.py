@@ -46,6 +46,7 @@ with bentoml.importing():
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
     from sikap.service.memory import cap_onednn_cache, start_trimming, tune_malloc
     from sikap.service.remote import call_once_more_on_reset
+    from sikap.service.request_timeout import cancel_finished_timers
     from sikap.service.upgrade import read_status
     from sikap.text.articles import (
         article_mentions,
@@ -71,6 +72,7 @@ SERVED = resolve(among=PACKED)
 PINNED_BY = "SIKAP_MODEL pins the model" if os.environ.get("SIKAP_MODEL") else "the Bento serves the model it packs"
 POLL_SECONDS = float(os.environ.get("SIKAP_POLL_SECONDS", DEFAULT_POLL_SECONDS))
 log = logging.getLogger("sikap.service")
+cancel_finished_timers()  # in both workers: BentoML's request timers held each request's memory for 300 s
 
 MODEL_SWAPS = bentoml.metrics.Counter(
     name="sikap_model_swaps", documentation="Model swaps while serving, by outcome", labelnames=["outcome"]
