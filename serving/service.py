@@ -44,7 +44,7 @@ with bentoml.importing():
     from sikap.service.coalesce import Coalescer
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
-    from sikap.service.memory import cap_onednn_cache, start_trimming, tune_malloc
+    from sikap.service.memory import cap_onednn_cache, start_trimming
     from sikap.service.remote import call_once_more_on_reset
     from sikap.service.request_timeout import cancel_finished_timers
     from sikap.service.upgrade import read_status
@@ -170,8 +170,7 @@ class Sikap:
     classifier = bentoml.depends(Classifier)
 
     def __init__(self) -> None:
-        tune_malloc()  # before requests: flat RSS over long runs (sikap.service.memory)
-        start_trimming()
+        start_trimming()  # free heap pages go back to the system every 10 s (sikap.service.memory)
         self.resolver = ContextMentionDetector(load_targets())
         # In front of the Classifier's batchable APIs: concurrent requests share calls (one HTTP round trip
         # and one JSON body per up to BATCH_SIZE sentences, not per request); BentoML's batcher still

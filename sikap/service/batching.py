@@ -2,10 +2,10 @@
 
 BentoML's ``CorkDispatcher`` (the adaptive batcher behind ``@bentoml.api(batchable=True)``) wakes
 every ``TICKET_INTERVAL`` seconds (1 ms in BentoML 1.4) while a batch runs or while it waits for a
-batch to fill. On 2 cores each wake-up takes the GIL and the event loop from the model's thread:
-a profile of the Classifier under load showed about a third of its CPU in that loop.
-``SIKAP_BATCH_POLL_MS`` sets the interval (default :data:`DEFAULT_POLL_MS`, chosen with
-``benchmarks/service_load.py``); a batch then starts at most that long after the previous one ends.
+batch to fill, taking the GIL from the model's thread each time. ``SIKAP_BATCH_POLL_MS`` sets the
+interval (default :data:`DEFAULT_POLL_MS`); a batch then starts at most that long after the previous
+one ends. Measured with ``benchmarks/service_load.py`` (README, Performance): at 5 ms the Classifier's
+event loop used half the CPU during 32-sentence batches (0.31 vs 0.61 ms a sentence), latency unchanged.
 """
 
 import logging

@@ -1,14 +1,12 @@
-"""Keep the service's resident memory flat: glibc malloc settings for a long-running worker, and trimming.
+"""Keep the service's resident memory flat: heap trimming, and a cap on oneDNN's primitive cache.
 
-A long soak grew the workers' RSS although Python's own allocations stayed flat: request bodies and
-validation strings of megabytes are freed at once, but glibc raises its mmap threshold to the
-largest block freed, so later large blocks come from the heap, whose free pages are seldom
-returned, and every thread that runs request work gets an arena of its own. :func:`tune_malloc`
-pins the mmap threshold (large blocks are mapped and unmapped again) and caps the arenas;
-:func:`start_trimming` returns the heaps' free pages to the system every few seconds. Outside
-glibc (macOS, musl) both do nothing. The service tunes malloc in the API worker only and trims in both:
-in the Classifier the pinned threshold maps and unmaps the model's large arrays on every batch (75% more
-CPU a sentence, measured with the e5-small + TF-IDF ensemble).
+Soaks grew both workers. The API worker's growth was BentoML's request timers
+(:mod:`sikap.service.request_timeout`); the Classifier's, with a torch member, was oneDNN's cache of one
+primitive per batch shape (:func:`cap_onednn_cache`). :func:`start_trimming` returns the heaps' free pages
+to the system every few seconds (no CPU cost measurable under load); outside glibc (macOS, musl) it does
+nothing. Tuning glibc malloc (a pinned mmap threshold and two arenas, tried first) was dropped: in the Classifier
+it cost 75% more CPU a sentence (the model's large arrays were mapped and unmapped on every batch), and in
+the API worker it did not change the growth (101 → 123 vs 125 MiB in 5-minute soaks).
 """
 
 import ctypes
@@ -21,13 +19,6 @@ from collections.abc import MutableMapping
 
 log = logging.getLogger("sikap.memory")
 
-# mallopt parameters (glibc's malloc.h)
-M_TRIM_THRESHOLD = -1
-M_MMAP_THRESHOLD = -3
-M_ARENA_MAX = -8
-MMAP_THRESHOLD = 256 * 1024  # blocks from this size up are mapped on their own and unmapped when freed
-TRIM_THRESHOLD = 1024 * 1024  # free memory at the top of a heap above this is returned at once
-ARENA_MAX = 2
 TRIM_SECONDS = 10.0
 
 
@@ -36,19 +27,10 @@ def _libc() -> ctypes.CDLL | None:
     """glibc, or None where malloc is another library's (looked up once: find_library runs ldconfig)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt, libc.malloc_trim  # noqa: B018 - glibc has both
+        libc.malloc_trim  # noqa: B018 - glibc has it
     except (OSError, AttributeError):
         return None
     return libc
-
-
-def tune_malloc() -> bool:
-    """Pin the mmap and trim thresholds and cap the arenas for this process; False where this is not glibc."""
-    libc = _libc()
-    if libc is None:
-        return False
-    settings = ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_ARENA_MAX, ARENA_MAX))
-    return all(libc.mallopt(param, value) == 1 for param, value in settings)
 
 
 def trim() -> bool:
@@ -77,7 +59,7 @@ def start_trimming(interval: float = TRIM_SECONDS) -> threading.Event | None:
 
 # oneDNN (torch's CPU kernels, bf16 included) caches a primitive for every input shape it meets, 1,024 by
 # default. Served batches come in hundreds of shapes (1-32 sentences × every token length), so a torch
-# model's worker grew by hundreds of MiB over a soak; with 8 it stays flat at the same speed.
+# model's worker grew by hundreds of MiB over a soak; 8 bounds it, for 3-10% more CPU a sentence.
 ONEDNN_CACHE_ENV = "ONEDNN_PRIMITIVE_CACHE_CAPACITY"
 ONEDNN_CACHE_CAPACITY = 8
 
