@@ -1,4 +1,4 @@
-"""Load test of the HTTP service: one-sentence /classify requests from separate client processes.
+"""Load test of the HTTP service: /classify requests (one sentence each by default) from separate client processes.
 
 Starts ``bentoml serve serving.service:Sikap`` on a free local port with a store holding the
 model to test (by default an IndoBERT-base-shaped model with random weights exported to
@@ -8,9 +8,10 @@ for ``--seconds`` and prints requests/s, sentences/s, latency percentiles and er
 also measures the offline throughput of the same model in a fresh process, for the ratio
 "served sentences/s at the highest concurrency ÷ offline". Clients and server share the
 machine's cores, as they would on a single box. Only localhost traffic; everything stops
-by itself (the service is killed at the end, also on errors).
+by itself (the service is killed at the end, also on errors). ``lscpu`` is printed first;
+compare ratios measured in one run only.
 
-    python benchmarks/service_load.py [--seconds 20] [--concurrency 1,8,32] [--precision int8]
+    python benchmarks/service_load.py [--seconds 20] [--concurrency 1,8,32] [--per-request 1] [--precision int8]
                                       [--home DIR [--model TAG]] [--quick] [--warmup 3]
 """
 
@@ -20,6 +21,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,8 +41,9 @@ CLIENT_PROCESSES = 2  # at most; each runs an asyncio loop with its share of the
 # ---------------------------------------------------------------- client process
 
 
-async def client_loop(url: str, texts: list[str], workers: int, seconds: float, seed: int) -> dict:
-    """``workers`` closed-loop clients on one aiohttp session (cheaper per request than httpx)."""
+async def client_loop(url: str, texts: list[str], workers: int, seconds: float, seed: int, size: int = 1) -> dict:
+    """``workers`` closed-loop clients on one aiohttp session (cheaper per request than httpx), ``size``
+    sentences a request."""
     import aiohttp
 
     rng = random.Random(seed)
@@ -52,12 +55,12 @@ async def client_loop(url: str, texts: list[str], workers: int, seconds: float, 
 
     async def one(session: aiohttp.ClientSession) -> None:
         while time.perf_counter() < deadline:
-            sentence = rng.choice(texts)
+            sentences = rng.sample(texts, size)
             start = time.perf_counter()
             try:
-                async with session.post("/classify", json={"sentences": [sentence]}) as response:
+                async with session.post("/classify", json={"sentences": sentences}) as response:
                     body = await response.read()
-                    ok = response.status == 200 and len(json.loads(body)["results"]) == 1
+                    ok = response.status == 200 and len(json.loads(body)["results"]) == size
                     if not ok and len(errors) < 5:
                         errors.append(f"HTTP {response.status}: {body[:200].decode(errors='replace')}")
             except (TimeoutError, aiohttp.ClientError, ValueError, KeyError) as exc:
@@ -81,9 +84,9 @@ async def client_loop(url: str, texts: list[str], workers: int, seconds: float, 
 
 
 def run_client(args: list[str]) -> None:
-    url, seconds, workers, seed, data = args
+    url, seconds, workers, seed, data, size = args
     texts = json.loads(Path(data).read_text())
-    print(json.dumps(asyncio.run(client_loop(url, texts, int(workers), float(seconds), int(seed)))))
+    print(json.dumps(asyncio.run(client_loop(url, texts, int(workers), float(seconds), int(seed), int(size)))))
 
 
 # ---------------------------------------------------------------- service
@@ -112,25 +115,30 @@ def service_cpu(pid: int) -> dict[str, float]:
 
 
 def batch_counters(url: str) -> tuple[float, float]:
-    """(sentences, batches) the Classifier has run so far, from BentoML's Prometheus metrics."""
+    """(sentences, batches) the Classifier has run so far, from the Prometheus metrics: Sikap's own
+    ``sikap_batch_size`` histogram, else BentoML's adaptive batching one."""
     import httpx
 
     text = httpx.get(f"{url}/metrics", timeout=30).text
-    total = {"sum": 0.0, "count": 0.0}
-    for kind in total:
-        for match in re.finditer(rf"^bentoml_service_adaptive_batch_size_{kind}{{[^}}]*}} ([\d.e+]+)$", text, re.M):
-            total[kind] += float(match.group(1))
+    for metric in ("sikap_batch_size", "bentoml_service_adaptive_batch_size"):
+        total = {"sum": 0.0, "count": 0.0}
+        for kind in total:
+            for match in re.finditer(rf"^{metric}_{kind}{{[^}}]*}} ([\d.e+]+)$", text, re.M):
+                total[kind] += float(match.group(1))
+        if total["count"]:
+            break
     return total["sum"], total["count"]
 
 
-def drive(url: str, concurrency: int, seconds: float, data: Path) -> dict:
-    """``concurrency`` closed-loop clients spread over up to CLIENT_PROCESSES processes for ``seconds``."""
+def drive(url: str, concurrency: int, seconds: float, data: Path, size: int = 1) -> dict:
+    """``concurrency`` closed-loop clients spread over up to CLIENT_PROCESSES processes for ``seconds``,
+    ``size`` sentences a request."""
     processes = min(concurrency, CLIENT_PROCESSES)
     shares = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
     started = time.perf_counter()
     children = [
         subprocess.Popen(
-            [sys.executable, __file__, "--client", url, str(seconds), str(share), str(i), str(data)],
+            [sys.executable, __file__, "--client", url, str(seconds), str(share), str(i), str(data), str(size)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -157,6 +165,7 @@ def drive(url: str, concurrency: int, seconds: float, data: Path) -> dict:
         "concurrency": concurrency,
         "requests": len(latencies),
         "rps": completed / seconds,
+        "sentences": completed * size / seconds,
         "p50": pct(50),
         "p95": pct(95),
         "p99": pct(99),
@@ -202,19 +211,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="per concurrency level (default 20)")
     parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--per-request", type=int, default=1, help="sentences a request (default 1)")
     parser.add_argument("--precision", default="int8", choices=["int8", "fp32", "torch"])
-    parser.add_argument("--home", type=Path, help="store to use (kept); built there unless --model is given")
+    parser.add_argument(
+        "--home", type=Path, help="store to use: built there unless --model is given, else copied (not written to)"
+    )
     parser.add_argument("--model", help="tag of the model to serve from --home")
     parser.add_argument("--offline-sentences", type=int, default=1000)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny model, 3 s per level")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up at 1 and at 8 clients")
     parser.add_argument("--log", type=Path, help="keep the service log here")
-    parser.add_argument("--client", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--client", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         run_client(args.client)
         return
+    print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout, flush=True)
     if args.quick:
         args.seconds, args.offline_sentences = min(args.seconds, 3.0), min(args.offline_sentences, 200)
     if args.model and not args.home:
@@ -224,6 +237,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sikap-load-") as tmp:
         tmp = Path(tmp)
         home = args.home.resolve() if args.home else tmp / "home"
+        if args.model:  # serve a copy: the service and the offline run write logs and caches into their store
+            shutil.copytree(home / "models", tmp / "home" / "models", symlinks=True)
+            home = tmp / "home"
         os.environ["SIKAP_HOME"] = str(home)  # before anything imports bentoml
         from rich.console import Console
         from throughput import cpu_info, measure, sentences
@@ -265,19 +281,22 @@ def main() -> None:
         with running_service(home, tmp / "serve.log", timeout=600, SIKAP_MODEL=tag) as service:
             url, pid = service.url, service.pid
             console.log(f"serving at {url}; warming up")
-            drive(url, 1, args.warmup, data)
-            drive(url, 8, args.warmup, data)
+            drive(url, 1, args.warmup, data, args.per_request)
+            drive(url, 8, args.warmup, data, args.per_request)
             for level in levels:
                 load, before, cpu_before = os.getloadavg()[0], batch_counters(url), service_cpu(pid)
-                row = drive(url, level, args.seconds, data)
+                row = drive(url, level, args.seconds, data, args.per_request)
                 after, cpu_after = batch_counters(url), service_cpu(pid)
                 row["cores"] = {k: (cpu_after[k] - cpu_before[k]) / row["wall"] for k in cpu_after}
                 row["cores"]["clients"] = row["client_cpu"] / args.seconds
+                used = sum(cpu_after[k] - cpu_before[k] for k in cpu_after) + row["client_cpu"]
+                row["cpu_ms"] = 1000 * used / max(row["sentences"] * args.seconds, 1)
                 row["load"] = (load, os.getloadavg()[0])
                 row["batch"] = (after[0] - before[0]) / max(after[1] - before[1], 1)
                 rows.append(row)
                 console.log(
-                    f"concurrency {level}: {row['rps']:.1f} req/s, p95 {row['p95']:.0f} ms, {row['errors']} errors"
+                    f"concurrency {level}: {row['rps']:.1f} req/s, {row['sentences']:.1f} sentences/s, "
+                    f"p95 {row['p95']:.0f} ms, {row['errors']} errors"
                 )
             sample = __import__("httpx").get(f"{url}/metadata").json()
         log = (tmp / "serve.log").read_text(errors="replace").splitlines()
@@ -290,27 +309,35 @@ def main() -> None:
     print(f"model: {tag} (kind {sample['kind']}{', ' + sample['precision'] if 'precision' in sample else ''})")
     print(f"service settings (serving/service.py): {batching_settings()}")
     print(
-        f"{args.seconds:g} s per level, one-sentence POST /classify, closed loop, up to {CLIENT_PROCESSES} client processes"
+        f"{args.seconds:g} s per level, POST /classify with {args.per_request} sentence(s) each, closed loop, "
+        f"up to {CLIENT_PROCESSES} client processes"
     )
     print()
     print(
         "| clients | requests | requests/s | sentences/s | p50 ms | p95 ms | p99 ms | errors | mean batch | "
-        "CPU cores: classifier / API / clients | load avg |"
+        "CPU cores: classifier / API / clients | CPU ms a sentence | load avg |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['concurrency']} | {r['requests']} | {r['rps']:.1f} | {r['rps']:.1f} | {r['p50']:.0f} | "
+            f"| {r['concurrency']} | {r['requests']} | {r['rps']:.1f} | {r['sentences']:.1f} | {r['p50']:.0f} | "
             f"{r['p95']:.0f} | {r['p99']:.0f} | {r['errors']} | {r['batch']:.1f} | "
             f"{r['cores']['classifier']:.2f} / {r['cores']['api']:.2f} / {r['cores']['clients']:.2f} | "
-            f"{r['load'][0]:.1f}→{r['load'][1]:.1f} |"
+            f"{r['cpu_ms']:.1f} | {r['load'][0]:.1f}→{r['load'][1]:.1f} |"
         )
     top = max(rows, key=lambda r: r["concurrency"])
     print()
     print(
         f"offline ({backend}, batch 32, {offline['sentences']} sentences): {offline_rate:.1f} sentences/s; "
-        f"served at {top['concurrency']} clients ÷ offline = {top['rps'] / offline_rate:.0%}"
+        f"served at {top['concurrency']} clients ÷ offline = {top['sentences'] / offline_rate:.0%}"
     )
+    if offline.get("cpu_seconds"):
+        offline_cpu = 1000 * offline["cpu_seconds"] / offline["sentences"]
+        print(
+            f"CPU a sentence (all processes: service, clients): offline {offline_cpu:.1f} ms, served at "
+            f"{top['concurrency']} clients {top['cpu_ms']:.1f} ms; offline ÷ served = {offline_cpu / top['cpu_ms']:.0%} "
+            "(on shared cores this ratio is steadier than the throughput ratio)"
+        )
     for r in rows:
         for sample_error in r["error_samples"]:
             print(f"error at {r['concurrency']} clients: {sample_error}")

@@ -7,15 +7,18 @@ must get a JSON 4xx. Prints server errors (5xx or a dropped connection; must be 
 to bad requests, p50/p99 latency per kind, and the RSS of the service (all its processes) after
 warm-up, halfway and at the end (growth over the second half tells a leak from warming up).
 
-Starts the service on an empty store (the embedded default model) unless ``--url`` is given.
+Starts the service on an empty store (it builds the embedded default model first), or on the store
+``--home`` serving ``--model`` (the store is not written to), unless ``--url`` is given. ``lscpu`` is
+printed first.
 
-    python benchmarks/soak.py [--minutes 10] [--concurrency 32] [--url http://127.0.0.1:3000] [--pid PID]
-                              [--warmup 20]
+    python benchmarks/soak.py [--minutes 10] [--concurrency 32] [--home DIR --model TAG]
+                              [--url http://127.0.0.1:3000 --pid PID] [--warmup 20]
 """
 
 import argparse
 import asyncio
 import random
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -135,7 +138,8 @@ async def soak(url: str, pid: int, minutes: float, concurrency: int, headers: di
         done, rss, elapsed = sum(results["status"].values()), service_rss(pid), time.monotonic() - started
         if settled is None and elapsed >= minutes * 60 / 2:
             settled = rss  # halfway: pools, caches and allocator arenas have reached their working size
-        print(f"  {elapsed:5.0f} s  {done:,} requests  RSS {rss / 2**20:,.0f} MiB", flush=True)
+        parts = ", ".join(f"{name.split(' (')[0]} {size / 2**20:,.0f}" for name, size in rss_by_process(pid).items())
+        print(f"  {elapsed:5.0f} s  {done:,} requests  RSS {rss / 2**20:,.0f} MiB ({parts})", flush=True)
     await asyncio.gather(*tasks)
     rss_end, parts_end = service_rss(pid), rss_by_process(pid)
 
@@ -167,15 +171,22 @@ def main() -> None:
     parser.add_argument("--pid", type=int, help="PID of `bentoml serve` of --url, for its RSS.")
     parser.add_argument("--api-key", help="Bearer key, if the service has SIKAP_API_KEY set.")
     parser.add_argument("--warmup", type=int, default=20, help="/analyze requests before the first RSS reading")
+    parser.add_argument("--home", type=Path, help="A model store to serve --model from (copied, not written to).")
+    parser.add_argument("--model", help="Tag of the model to serve from --home.")
     args = parser.parse_args()
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")), "?")
-    print(f"CPU: {model}, {psutil.cpu_count()} CPUs")
+    print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout, flush=True)
     headers = {"authorization": f"Bearer {args.api_key}"} if args.api_key else {}
     if args.url and not args.pid:
         parser.error("--url needs --pid (the `bentoml serve` process) to measure RSS")
+    if bool(args.home) != bool(args.model):
+        parser.error("--home and --model go together")
     home = None if args.url else tempfile.TemporaryDirectory(prefix="sikap-soak-")
-    context = nullcontext(None) if args.url else running_service(Path(home.name))
+    if args.home:
+        serving_home = Path(home.name) / "home"
+        shutil.copytree(args.home / "models", serving_home / "models", symlinks=True)
+        context = running_service(serving_home, SIKAP_MODEL=args.model)
+    else:
+        context = nullcontext(None) if args.url else running_service(Path(home.name))
     with context as service:
         url, pid = (args.url, args.pid) if service is None else (service.url, service.pid)
         asyncio.run(soak(url, pid, args.minutes, args.concurrency, headers, args.warmup))

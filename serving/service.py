@@ -2,8 +2,10 @@
 
 ``Classifier`` holds the model behind an adaptively batched API; ``Sikap`` is the public
 API and validates requests, segments articles and aggregates, delegating to ``sikap``.
-CPU work of the API (segmentation, assembly) runs in a worker thread, never on the event
-loop, so health probes and small requests are answered while a large request is worked on.
+Concurrent requests share their calls to the Classifier (:mod:`sikap.service.coalesce`), whose BentoML
+adaptive batcher forms the batches the model runs (it polls every ``SIKAP_BATCH_POLL_MS``,
+:mod:`sikap.service.batching`). CPU work of the API (segmentation, assembly) runs in a worker thread, never
+on the event loop, so health probes and small requests are answered while a large request is worked on.
 The Classifier follows the model store while serving (hot swap, :mod:`sikap.service.hot_swap`): a newer
 model the store would choose is loaded beside the old one, warmed up and swapped in; ``SIKAP_MODEL``
 pins the model and turns this off, and so does serving a Bento: it serves the model packed in it.
@@ -37,9 +39,14 @@ with bentoml.importing():
         SentenceList,
         check_sentence_budget,
     )
+    from sikap.service.batching import set_batch_poll_interval
     from sikap.service.bento import packed_models
+    from sikap.service.coalesce import Coalescer
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
+    from sikap.service.memory import cap_onednn_cache, start_trimming
+    from sikap.service.remote import call_once_more_on_reset
+    from sikap.service.request_timeout import cancel_finished_timers
     from sikap.service.upgrade import read_status
     from sikap.text.articles import (
         article_mentions,
@@ -51,7 +58,7 @@ with bentoml.importing():
     from sikap.text.context_mentions import ContextMentionDetector, mentions_from_json, mentions_to_json
     from sikap.text.targets import load_targets
 
-BATCH_SIZE = 32  # sentences per batch: the chunk size of the API and the batcher's max_batch_size
+BATCH_SIZE = 32  # sentences per batch: the chunk size of the API, its coalescer's batches, the batcher's max_batch_size
 # Batches one request keeps queued at the Classifier: enough to keep it busy, few enough that a
 # small request sent meanwhile waits for at most this many batches of a large one, not all of them.
 IN_FLIGHT_PER_REQUEST = 2
@@ -65,12 +72,20 @@ SERVED = resolve(among=PACKED)
 PINNED_BY = "SIKAP_MODEL pins the model" if os.environ.get("SIKAP_MODEL") else "the Bento serves the model it packs"
 POLL_SECONDS = float(os.environ.get("SIKAP_POLL_SECONDS", DEFAULT_POLL_SECONDS))
 log = logging.getLogger("sikap.service")
+cancel_finished_timers()  # in both workers: BentoML's request timers held each request's memory for 300 s
 
 MODEL_SWAPS = bentoml.metrics.Counter(
     name="sikap_model_swaps", documentation="Model swaps while serving, by outcome", labelnames=["outcome"]
 )
 SERVED_MODEL = bentoml.metrics.Gauge(
     name="sikap_served_model", documentation="1 for the model tag being served, 0 for earlier ones", labelnames=["tag"]
+)
+# BentoML's own adaptive_batch_size histogram counts calls a batch merges, not sentences.
+BATCH_SENTENCES = bentoml.metrics.Histogram(
+    name="sikap_batch_size",
+    documentation="Sentences per batch the Classifier runs",
+    labelnames=["endpoint"],
+    buckets=(1, 2, 4, 8, 16, 24, 32),
 )
 
 
@@ -96,6 +111,11 @@ class Classifier:
 
     def __init__(self) -> None:
         self.ready = False
+        # Free heap pages go back every 10 s, but malloc is not tuned here (sikap.service.memory): with the
+        # mmap threshold pinned, the model's large arrays were mapped and unmapped on every batch (+75% CPU).
+        start_trimming()
+        cap_onednn_cache()  # before the model runs: a torch model's worker grew with every new batch shape
+        set_batch_poll_interval()  # in this process only: the Classifier's batcher (SIKAP_BATCH_POLL_MS)
         predictor = ensure_predictor(SERVED.tag if SERVED else None)
         predictor.predict([WARM_UP])
         self.slot = ModelSlot(predictor, choose=resolve, load=load_stored, on_swap=_count_swap)
@@ -115,12 +135,14 @@ class Classifier:
     # 1 s it shed requests at 32 concurrent clients and every request of more than 64 sentences.
     @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
     def classify_batch(self, sentences: list[str]) -> list[dict]:
+        BATCH_SENTENCES.labels(endpoint="classify_batch").observe(len(sentences))
         return self.slot.predictor.predict(sentences)  # the slot is read once: one model per batch
 
     @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
     def classify_in_context(self, items: list[dict]) -> list[dict]:
         """Sentences ``{"text", "context", "mentions"}``: ``context`` (headline and previous sentence) for models
         that read it; ``mentions`` resolved in their article, or ``None`` for alias matching in the sentence."""
+        BATCH_SENTENCES.labels(endpoint="classify_in_context").observe(len(items))
         predictor = self.slot.predictor
         texts = [item["text"] for item in items]
         mentions = [
@@ -148,7 +170,17 @@ class Sikap:
     classifier = bentoml.depends(Classifier)
 
     def __init__(self) -> None:
+        start_trimming()  # free heap pages go back to the system every 10 s (sikap.service.memory)
         self.resolver = ContextMentionDetector(load_targets())
+        # In front of the Classifier's batchable APIs: concurrent requests share calls (one HTTP round trip
+        # and one JSON body per up to BATCH_SIZE sentences, not per request); BentoML's batcher still
+        # forms the batches the model runs, from these calls.
+        self.send_sentences = Coalescer(
+            lambda texts: call_once_more_on_reset(self.classifier.to_async.classify_batch, texts), BATCH_SIZE
+        )
+        self.send_in_context = Coalescer(
+            lambda items: call_once_more_on_reset(self.classifier.to_async.classify_in_context, items), BATCH_SIZE
+        )
 
     @staticmethod
     async def _in_batches(call: Callable[[list], Awaitable[list[dict]]], items: list) -> list[dict]:
@@ -170,7 +202,7 @@ class Sikap:
         for _ in range(3):
             if len({r["model"] for r in results}) <= 1:
                 break
-            current = (await self.classifier.to_async.describe())["tag"]
+            current = (await call_once_more_on_reset(self.classifier.to_async.describe))["tag"]
             stale = [i for i, r in enumerate(results) if r["model"] != current]
             for i, r in zip(stale, await self._in_batches(call, [items[i] for i in stale]), strict=True):
                 results[i] = r
@@ -178,9 +210,9 @@ class Sikap:
 
     async def _classify(self, texts: list[str], context: str = "") -> list[dict]:
         if not context:
-            return await self._one_model(self.classifier.to_async.classify_batch, texts)
+            return await self._one_model(self.send_sentences, texts)
         items = [{"text": text, "context": context, "mentions": None} for text in texts]
-        return await self._one_model(self.classifier.to_async.classify_in_context, items)
+        return await self._one_model(self.send_in_context, items)
 
     @bentoml.api(input_spec=ClassifyRequest)
     async def classify(self, sentences: SentenceList, context: str = "") -> ClassifyResponse:
@@ -196,9 +228,9 @@ class Sikap:
         segmented = await anyio.to_thread.run_sync(segment_articles, items)
         texts = sentences_to_classify(segmented)
         check_sentence_budget(len(texts))
-        meta = await self.classifier.to_async.describe()
+        meta = await call_once_more_on_reset(self.classifier.to_async.describe)
         batch = await anyio.to_thread.run_sync(in_context, texts, segmented, self.resolver)
-        predictions = await self._one_model(self.classifier.to_async.classify_in_context, batch) if texts else []
+        predictions = await self._one_model(self.send_in_context, batch) if texts else []
         return await anyio.to_thread.run_sync(respond, items, segmented, predictions, meta)
 
 
@@ -222,7 +254,7 @@ def respond(items: list[dict], segmented: list[list[dict]], predictions: list[di
 
 async def _metadata(_: Request) -> JSONResponse:
     service = bentoml.get_current_service()
-    return JSONResponse(await service.classifier.to_async.describe())
+    return JSONResponse(await call_once_more_on_reset(service.classifier.to_async.describe))
 
 
 # GET routes beside BentoML's POST APIs; BentoML's own routes match first.

@@ -72,6 +72,42 @@ def test_classify_keeps_order_of_many_sentences(url: str) -> None:
     assert [bool(r["stance"]["NATO"]["mentions"]) for r in results] == [bool(i % 2) for i in range(MAX_SENTENCES)]
 
 
+def metric_total(url: str, prefix: str) -> float:
+    text = httpx.get(f"{url}/metrics", headers=AUTH, timeout=30).text
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefix))
+
+
+def test_concurrent_requests_each_get_their_own_results_in_order(url: str) -> None:
+    """Concurrent requests share Classifier calls (a large one split over several), which still go through
+    BentoML's adaptive batcher: every response holds exactly its own sentences, in order, from one model."""
+    requests = [
+        [f"Permintaan {n} kalimat {i}: {'NATO' if (n + i) % 3 == 0 else 'Jakarta'} bersidang." for i in range(size)]
+        for n, size in enumerate([1, 1, 3, 40, 1, 2, 70, 1, 5, 1, 1, 33, 1, 1, 8, 1])
+    ]
+    sentences_before = metric_total(url, "sikap_batch_size_sum")
+    batches_before = metric_total(url, "bentoml_service_adaptive_batch_size_count")
+    runs_before = metric_total(url, "sikap_batch_size_count")
+    answers: dict[int, dict] = {}
+
+    def send(n: int) -> None:
+        answers[n] = post(url, "/classify", {"sentences": requests[n]}).json()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for n, sentences in enumerate(requests):
+        results = answers[n]["results"]
+        assert [r["text"] for r in results] == sentences
+        assert [bool(r["stance"]["NATO"]["mentions"]) for r in results] == ["NATO" in s for s in sentences]
+        assert {r["model"] for r in results} == {answers[n]["model"]}
+    assert metric_total(url, "sikap_batch_size_sum") - sentences_before == sum(map(len, requests))  # each once
+    # every batch the model ran was formed by BentoML's adaptive batcher, at most 32 sentences each
+    batches = metric_total(url, "bentoml_service_adaptive_batch_size_count") - batches_before
+    assert batches == metric_total(url, "sikap_batch_size_count") - runs_before >= sum(map(len, requests)) / 32
+
+
 def test_analyze_segments_and_summarizes(url: str) -> None:
     response = post(url, "/analyze", {"articles": [EXAMPLE_ARTICLE]})
     assert response.status_code == 200
