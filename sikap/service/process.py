@@ -7,6 +7,7 @@ collects every descendant first, asks the parent to stop, and kills whatever is 
 """
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -75,10 +76,29 @@ class RunningService:
     pid: int
 
 
+def ephemeral_ports() -> range:
+    """The kernel's range for ports bound to 0 (Linux default 32768–60999)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port *below* the ephemeral range: BentoML's workers pick their own ports by binding to 0
+    (its control socket, runner sockets), and a port we had picked there and released could be handed to
+    one of them before the HTTP server bound it ("Address already in use")."""
+    low = ephemeral_ports().start
+    candidates = range(10_000, low) if low > 11_000 else range(61_000, 65_000)
+    for port in random.sample(candidates, 64):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SikapError(f"no free port found in {candidates.start}–{candidates.stop - 1}")
 
 
 @contextmanager
