@@ -44,6 +44,7 @@ with bentoml.importing():
     from sikap.service.coalesce import Coalescer
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
+    from sikap.service.inference_thread import InferenceThread
     from sikap.service.memory import cap_onednn_cache, start_trimming
     from sikap.service.remote import call_once_more_on_reset
     from sikap.service.request_timeout import cancel_finished_timers
@@ -116,9 +117,12 @@ class Classifier:
         start_trimming()
         cap_onednn_cache()  # before the model runs: a torch model's worker grew with every new batch shape
         set_batch_poll_interval()  # in this process only: the Classifier's batcher (SIKAP_BATCH_POLL_MS)
-        predictor = ensure_predictor(SERVED.tag if SERVED else None)
-        predictor.predict([WARM_UP])
-        self.slot = ModelSlot(predictor, choose=resolve, load=load_stored, on_swap=_count_swap)
+        # Every model pass runs on one thread (sikap.service.inference_thread): torch's thread team belongs to the
+        # thread that runs it, and BentoML's API threads would each grow one (25% slower a sentence).
+        self.infer = InferenceThread()
+        predictor = self.infer(ensure_predictor, SERVED.tag if SERVED else None)
+        self.infer(predictor.predict, [WARM_UP])
+        self.slot = ModelSlot(predictor, choose=resolve, load=load_stored, on_swap=_count_swap, run=self.infer)
         SERVED_MODEL.labels(tag=predictor.tag).set(1)
         self.pinned = bool(os.environ.get("SIKAP_MODEL")) or PACKED is not None
         if not self.pinned:  # SIKAP_MODEL or a Bento pins the model: no swaps
@@ -136,7 +140,7 @@ class Classifier:
     @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
     def classify_batch(self, sentences: list[str]) -> list[dict]:
         BATCH_SENTENCES.labels(endpoint="classify_batch").observe(len(sentences))
-        return self.slot.predictor.predict(sentences)  # the slot is read once: one model per batch
+        return self.infer(self.slot.predictor.predict, sentences)  # the slot is read once: one model per batch
 
     @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=60_000)
     def classify_in_context(self, items: list[dict]) -> list[dict]:
@@ -149,7 +153,8 @@ class Classifier:
             mentions_from_json(item["mentions"]) if item.get("mentions") is not None else predictor.detector.find(text)
             for item, text in zip(items, texts, strict=True)
         ]
-        return predictor.predict(texts, mentions=mentions, contexts=[item.get("context") or "" for item in items])
+        contexts = [item.get("context") or "" for item in items]
+        return self.infer(predictor.predict, texts, mentions=mentions, contexts=contexts)
 
     @bentoml.api
     def describe(self) -> dict:

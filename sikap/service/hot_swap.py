@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sikap.models.predictor import Predictor
 from sikap.models.store import StoredModel
@@ -39,13 +40,16 @@ class ModelSlot:
     """The served predictor and the logic that replaces it.
 
     ``choose`` returns the stored model to serve now (None: keep what is served); ``load`` turns it into a
-    predictor; ``on_swap`` is told of every swap and failed attempt (metrics, logs).
+    predictor; ``on_swap`` is told of every swap and failed attempt (metrics, logs); ``run(fn, *args)`` runs
+    the warm-up pass (the service passes its :class:`~sikap.service.inference_thread.InferenceThread`, so the
+    new model's first pass runs on the thread that runs all the others).
     """
 
     predictor: Predictor
     choose: Callable[[], StoredModel | None]
     load: Callable[[StoredModel], Predictor]
     on_swap: Callable[[SwapEvent], None] = lambda event: None
+    run: Callable[..., Any] = lambda fn, *args: fn(*args)
     history: list[SwapEvent] = field(default_factory=list)
     _failed: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -68,7 +72,7 @@ class ModelSlot:
             log.info("store now chooses %s (serving %s): loading it beside the old one", chosen.tag, old)
             try:
                 candidate = self.load(chosen)
-                candidate.predict([WARM_UP])
+                self.run(candidate.predict, [WARM_UP])
             except Exception as exc:
                 self._failed = chosen.tag
                 event = SwapEvent(old, chosen.tag, time.time(), time.monotonic() - start, f"{type(exc).__name__}: {exc}")

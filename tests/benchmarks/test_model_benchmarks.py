@@ -48,6 +48,14 @@ def test_ensemble_times_each_member_and_the_ensemble(run_benchmark: Run, tags: d
     assert all(float(rate) > 0 and int(rss) > 0 for _, _, rate, rss, _, _ in rows)
 
 
+def test_inference_thread_compares_one_thread_with_a_pool(run_benchmark: Run, tags: dict[str, str]) -> None:
+    done = run_benchmark("inference_thread.py", "--model", tags["ensemble"], "--sentences", 24, "--batch", 8)
+    assert f"model {tags['ensemble']}, 24 sentences in random order, batches of 8" in done.stdout
+    rows = re.findall(rf"^\| ([a-zA-Z ]+) \| ({NUMBER}) \| ({NUMBER}) \| ({NUMBER}) \| ({NUMBER}) \|$", done.stdout, re.M)
+    assert [r[0] for r in rows] == ["one thread", "API thread pool", "loaded on another thread"]
+    assert rows[0][4] == "1.00" and all(float(ms) > 0 and float(cores) > 0 for _, ms, _, cores, _ in rows)
+
+
 def test_e5_backends_measures_every_row_given(run_benchmark: Run, tags: dict[str, str], tiny_bert: Path) -> None:
     """Without ONNX exports: their rows run the worker of benchmarks/throughput.py as its (c) and (d) do."""
     done = run_benchmark(
