@@ -39,7 +39,7 @@ with bentoml.importing():
         SentenceList,
         check_sentence_budget,
     )
-    from sikap.service.batching import set_batch_poll_interval
+    from sikap.service.batching import gather_ms, set_batch_poll_interval
     from sikap.service.bento import packed_models
     from sikap.service.coalesce import Coalescer
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
@@ -180,11 +180,16 @@ class Sikap:
         # In front of the Classifier's batchable APIs: concurrent requests share calls (one HTTP round trip
         # and one JSON body per up to BATCH_SIZE sentences, not per request); BentoML's batcher still
         # forms the batches the model runs, from these calls.
+        gather = gather_ms() / 1000  # a partial batch waits this long at most for callers just answered
         self.send_sentences = Coalescer(
-            lambda texts: call_once_more_on_reset(self.classifier.to_async.classify_batch, texts), BATCH_SIZE
+            lambda texts: call_once_more_on_reset(self.classifier.to_async.classify_batch, texts),
+            BATCH_SIZE,
+            max_gather=gather,
         )
         self.send_in_context = Coalescer(
-            lambda items: call_once_more_on_reset(self.classifier.to_async.classify_in_context, items), BATCH_SIZE
+            lambda items: call_once_more_on_reset(self.classifier.to_async.classify_in_context, items),
+            BATCH_SIZE,
+            max_gather=gather,
         )
 
     @staticmethod

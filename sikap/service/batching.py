@@ -1,4 +1,5 @@
-"""How often BentoML's adaptive batcher polls its queue, set once in the Classifier process.
+"""How often BentoML's adaptive batcher polls its queue (set once in the Classifier process), and how long the
+API worker's coalescer gathers a partial batch (``SIKAP_BATCH_GATHER_MS``, :mod:`sikap.service.coalesce`).
 
 BentoML's ``CorkDispatcher`` (the adaptive batcher behind ``@bentoml.api(batchable=True)``) wakes
 every ``TICKET_INTERVAL`` seconds (1 ms in BentoML 1.4) while a batch runs or while it waits for a
@@ -15,20 +16,34 @@ log = logging.getLogger("sikap.service.batching")
 
 DEFAULT_POLL_MS = 5.0
 ENV = "SIKAP_BATCH_POLL_MS"
+# The API worker's gathering window (sikap.service.coalesce): at most this long, and at most a tenth of the
+# returned batch's time, a partial batch waits for the callers just answered. 0 turns it off.
+DEFAULT_GATHER_MS = 30.0
+GATHER_ENV = "SIKAP_BATCH_GATHER_MS"
+
+
+def env_milliseconds(name: str, default: float, low: float, high: float, environ: dict[str, str] | None = None) -> float:
+    """``$name`` in ms (unset or empty: ``default``), checked to lie in [``low``, ``high``]."""
+    raw = (os.environ if environ is None else environ).get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of milliseconds, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g} ms, got {raw!r}")
+    return value
 
 
 def poll_interval_ms(environ: dict[str, str] | None = None) -> float:
     """The interval asked for by ``SIKAP_BATCH_POLL_MS`` (default :data:`DEFAULT_POLL_MS`), in ms."""
-    raw = (os.environ if environ is None else environ).get(ENV, "").strip()
-    if not raw:
-        return DEFAULT_POLL_MS
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{ENV} must be a number of milliseconds, got {raw!r}") from None
-    if not 0.1 <= value <= 100:
-        raise ValueError(f"{ENV} must be between 0.1 and 100 ms, got {raw!r}")
-    return value
+    return env_milliseconds(ENV, DEFAULT_POLL_MS, 0.1, 100, environ)
+
+
+def gather_ms(environ: dict[str, str] | None = None) -> float:
+    """The longest gathering window, ``SIKAP_BATCH_GATHER_MS`` (default :data:`DEFAULT_GATHER_MS`), in ms."""
+    return env_milliseconds(GATHER_ENV, DEFAULT_GATHER_MS, 0, 100, environ)
 
 
 def set_batch_poll_interval(environ: dict[str, str] | None = None, dispatcher: type | None = None) -> float | None:

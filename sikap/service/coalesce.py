@@ -7,12 +7,21 @@ of concurrent calls and sends them as batches of at most ``max_batch`` items, wi
 ``max_in_flight`` batches on their way at a time. A full batch goes out as soon as fewer than
 ``max_in_flight`` are on their way (it waits at the Classifier, which then never idles between
 batches); a partial one only when none is: while a batch runs, the next one gathers what arrives.
-So batches grow with the load, and no timer delays a request on an idle service. In the service this
+So batches grow with the load, and no timer delays a request on an idle service.
+
+Gathering: when a batch of several items returns and the next one is partial, the next one waits a short
+window (``gather_fraction`` of the returned batch's time, at most ``max_gather`` seconds) for the callers
+just answered, which in a busy service send their next request within milliseconds; it goes out as soon as
+as many items as that batch carried have arrived. Without it, 32 clients
+settled into two alternating batches of 16, and the model's cost a sentence is much higher in batches of 16
+than of 32. A one-item batch (an idle or single-client service) opens no window, and a batch that fills
+up goes out at once. In the service this
 is a front for the Classifier's batchable APIs: BentoML's adaptive batcher still forms the batches the
 model runs, from these calls (at most two at a time, so it always has the next one queued).
 """
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -52,12 +61,26 @@ class Coalescer:
     batch raises the same exception. Items of a cancelled call that are still queued are not sent.
     """
 
-    def __init__(self, send: Send, max_batch: int, max_in_flight: int = 2) -> None:
+    def __init__(
+        self,
+        send: Send,
+        max_batch: int,
+        max_in_flight: int = 2,
+        max_gather: float = 0.0,
+        gather_fraction: float = 0.25,
+    ) -> None:
+        """``max_gather`` (seconds; 0: off) and ``gather_fraction``: the gathering window (module docstring)."""
         if max_batch < 1 or max_in_flight < 1:
             raise ValueError("max_batch and max_in_flight must be at least 1")
+        if max_gather < 0 or not 0 <= gather_fraction <= 1:
+            raise ValueError("max_gather must be at least 0 and gather_fraction between 0 and 1")
         self.send = send
         self.max_batch = max_batch
         self.max_in_flight = max_in_flight
+        self.max_gather = max_gather
+        self.gather_fraction = gather_fraction
+        self._gathering: asyncio.TimerHandle | None = None  # a partial batch waits for answered callers
+        self._gather_target = 0  # ... until this many items are queued (as many as were answered), or the window ends
         self.in_flight = 0
         self.batches_sent = 0
         self._queue: deque[_Piece] = deque()
@@ -92,9 +115,12 @@ class Coalescer:
         return batch
 
     def _pump(self) -> None:
+        if self._gathering and self._queued >= self._gather_target:  # the answered callers are back
+            self._gathering.cancel()
+            self._gathering = None
         while self.in_flight < self.max_in_flight:
-            if self.in_flight and self._queued < self.max_batch:
-                return  # a partial batch waits for the running one: what arrives meanwhile joins it
+            if (self.in_flight or self._gathering) and self._queued < self.max_batch:
+                return  # a partial batch waits for the running one (or the window): what arrives joins it
             batch = self._next_batch()
             if not batch:
                 return
@@ -104,8 +130,21 @@ class Coalescer:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def _gather(self, size: int, seconds: float) -> None:
+        """After a batch of ``size`` items that took ``seconds``: hold a partial next batch for a short window."""
+        window = min(self.max_gather, self.gather_fraction * seconds)
+        if size < 2 or window <= 0 or self.in_flight or self._gathering or self._queued >= self.max_batch:
+            return
+        self._gather_target = min(self.max_batch, self._queued + size)
+        self._gathering = asyncio.get_running_loop().call_later(window, self._end_gathering)
+
+    def _end_gathering(self) -> None:
+        self._gathering = None
+        self._pump()
+
     async def _run(self, batch: list[_Piece]) -> None:
         items = [item for piece in batch for item in piece.job.items[piece.start : piece.end]]
+        started = time.monotonic()
         try:
             results = await self.send(items)
             if len(results) != len(items):
@@ -124,6 +163,7 @@ class Coalescer:
                 raise
             return
         self.in_flight -= 1
+        self._gather(len(items), time.monotonic() - started)
         self._pump()  # keep the model busy: the next batch goes out before this one's callers resume
         offset = 0
         for piece in batch:

@@ -3,7 +3,16 @@ import logging
 import pytest
 from bentoml._internal.marshal.dispatcher import CorkDispatcher
 
-from sikap.service.batching import DEFAULT_POLL_MS, ENV, poll_interval_ms, set_batch_poll_interval
+from sikap.service.batching import (
+    DEFAULT_GATHER_MS,
+    DEFAULT_POLL_MS,
+    ENV,
+    GATHER_ENV,
+    gather_ms,
+    poll_interval_ms,
+    set_batch_poll_interval,
+)
+from sikap.service.coalesce import Coalescer
 
 
 class FakeDispatcher:
@@ -20,6 +29,22 @@ def test_poll_interval_defaults_and_reads_the_setting() -> None:
 def test_poll_interval_rejects_nonsense(raw: str) -> None:
     with pytest.raises(ValueError, match=ENV):
         poll_interval_ms({ENV: raw})
+
+
+def test_gathering_window_defaults_reads_the_setting_and_may_be_off() -> None:
+    assert gather_ms({}) == DEFAULT_GATHER_MS and gather_ms({GATHER_ENV: "0"}) == 0 and gather_ms({GATHER_ENV: "12"}) == 12
+
+
+@pytest.mark.parametrize("raw", ["long", "-1", "101"])
+def test_gathering_window_rejects_nonsense(raw: str) -> None:
+    with pytest.raises(ValueError, match=GATHER_ENV):
+        gather_ms({GATHER_ENV: raw})
+
+
+@pytest.mark.parametrize(("max_gather", "fraction"), [(-0.1, 0.25), (0.03, 1.5)])
+def test_the_coalescer_rejects_a_negative_window_or_fraction_above_one(max_gather: float, fraction: float) -> None:
+    with pytest.raises(ValueError, match="max_gather"):
+        Coalescer(lambda items: items, 4, max_gather=max_gather, gather_fraction=fraction)
 
 
 def test_sets_the_dispatchers_interval_in_seconds_and_logs_it(caplog: pytest.LogCaptureFixture) -> None:

@@ -132,3 +132,66 @@ def test_an_empty_call_sends_nothing() -> None:
 def test_batch_and_in_flight_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Coalescer(Model(), max_batch=0)
+
+
+class SlowModel(Model):
+    """A Classifier call that takes ``seconds`` of (event-loop) time."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def __call__(self, items: list) -> list:
+        self.batches.append(list(items))
+        await asyncio.sleep(self.seconds)
+        return [item * 10 for item in items]
+
+
+async def closed_loop(coalescer: Coalescer, clients: int, rounds: int, think: float) -> None:
+    """``clients`` callers, each sending its next one-item call ``think`` seconds after the last answer."""
+
+    async def client(n: int) -> None:
+        for r in range(rounds):
+            assert await coalescer([n * 100 + r]) == [(n * 100 + r) * 10]
+            await asyncio.sleep(think)
+
+    await asyncio.gather(*(client(n) for n in range(clients)))
+
+
+def test_gathering_merges_the_answered_callers_into_one_batch() -> None:
+    """8 closed-loop clients: without gathering they split into alternating batches; with it, one batch of 8."""
+    runs = {}
+    for gather in (0.0, 0.05):
+        model = SlowModel(0.04)
+        asyncio.run(closed_loop(Coalescer(model, max_batch=32, max_gather=gather, gather_fraction=1.0), 8, 6, 0.005))
+        runs[gather] = [len(b) for b in model.batches]
+    assert max(runs[0.0][2:]) < 8  # answered callers come back just after the next partial batch left
+    assert runs[0.05][2:] == [8] * (len(runs[0.05]) - 2)  # every later batch holds all eight
+
+
+def test_gathering_ends_when_the_answered_callers_are_back_or_the_window_closes() -> None:
+    async def main(think: float, gather: float) -> float:
+        model = SlowModel(0.01)
+        coalescer = Coalescer(model, max_batch=32, max_gather=gather, gather_fraction=1.0)
+        await asyncio.gather(*(coalescer([i]) for i in range(4)))  # one batch of 4 answered: a window opens
+        started = asyncio.get_running_loop().time()
+        await asyncio.sleep(think)
+        await asyncio.gather(*(coalescer([i]) for i in range(4)))  # as many callers as were answered
+        return asyncio.get_running_loop().time() - started
+
+    # All four came back: the batch leaves at once, not after the 5-second window.
+    assert asyncio.run(main(0.0, 5.0)) < 1.0
+
+
+def test_a_one_item_batch_opens_no_window_and_a_window_closes_by_itself() -> None:
+    async def main(first: int) -> list[list]:
+        model = SlowModel(0.1)
+        coalescer = Coalescer(model, max_batch=32, max_gather=0.3, gather_fraction=1.0)
+        await coalescer(list(range(first)))  # one batch of ``first`` items answered
+        later = asyncio.create_task(coalescer([99]))  # fewer callers come back than were answered
+        await asyncio.sleep(0.03)
+        await asyncio.gather(later, coalescer([98]))
+        return model.batches[1:]
+
+    assert asyncio.run(main(1)) == [[99], [98]]  # no window after a one-item batch: 99 went at once
+    assert asyncio.run(main(3)) == [[99, 98]]  # a 0.1 s window (the batch's time) held 99; it ended by itself
