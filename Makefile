@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make serve   set up .venv and start the service on port 3000
 #   make test    set up .venv and run the linter and the test suite
-#   make model   the strong model, offline: base model → fine-tune → ONNX export → ensemble (≈18 min on 2 cores)
+#   make model   the strong model, offline: base model → fine-tune → ONNX export → ensemble (≈19 min on 2 cores)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
