@@ -77,7 +77,7 @@ def serve(
         if last_build and last_build.get("state") in ("interrupted", "failed"):
             console.log(f"the last build of the strong model {last_build['state']}: {last_build.get('reason')}")
         console.log(
-            "building the strong model in the background (about 15 min on 2 cores, at low priority); "
+            "building the strong model in the background (about 20 min on 2 cores, at low priority); "
             "the service swaps it in when it is ready. Progress: `upgrade` in /metadata. --no-upgrade turns this off."
         )
         background.append(start_background_build(home))
