@@ -12,7 +12,8 @@ So batches grow with the load, and no timer delays a request on an idle service.
 Gathering: when a batch of several items returns and the next one is partial, the next one waits a short
 window (``gather_fraction`` of the returned batch's time, at most ``max_gather`` seconds) for the callers
 just answered, which in a busy service send their next request within milliseconds; it goes out as soon as
-as many items as that batch carried have arrived. Without it, 32 clients
+as many items as those callers sent have arrived. Items of a call that still has pieces queued (the first
+chunk of a long request) do not count: that caller is not answered yet. Without it, 32 clients
 settled into two alternating batches of 16, and the model's cost a sentence is much higher in batches of 16
 than of 32. A one-item batch (an idle or single-client service) opens no window, and a batch that fills
 up goes out at once. In the service this
@@ -131,7 +132,8 @@ class Coalescer:
             task.add_done_callback(self._tasks.discard)
 
     def _gather(self, size: int, seconds: float) -> None:
-        """After a batch of ``size`` items that took ``seconds``: hold a partial next batch for a short window."""
+        """After a batch that took ``seconds`` and answered calls of ``size`` items in full: hold a partial next
+        batch for a short window."""
         window = min(self.max_gather, self.gather_fraction * seconds)
         if size < 2 or window <= 0 or self.in_flight or self._gathering or self._queued >= self.max_batch:
             return
@@ -163,7 +165,9 @@ class Coalescer:
                 raise
             return
         self.in_flight -= 1
-        self._gather(len(items), time.monotonic() - started)
+        # Callers this batch answers in full may come back; a call with pieces still queued will not.
+        answered = sum(p.end - p.start for p in batch if not p.job.future.done() and p.job.missing == p.end - p.start)
+        self._gather(answered, time.monotonic() - started)
         self._pump()  # keep the model busy: the next batch goes out before this one's callers resume
         offset = 0
         for piece in batch:

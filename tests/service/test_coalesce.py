@@ -195,3 +195,15 @@ def test_a_one_item_batch_opens_no_window_and_a_window_closes_by_itself() -> Non
 
     assert asyncio.run(main(1)) == [[99], [98]]  # no window after a one-item batch: 99 went at once
     assert asyncio.run(main(3)) == [[99, 98]]  # a 0.1 s window (the batch's time) held 99; it ended by itself
+
+
+def test_the_first_chunk_of_a_long_call_opens_no_window_for_its_own_rest() -> None:
+    async def main() -> list[list]:
+        model = SlowModel(0.1)
+        coalescer = Coalescer(model, max_batch=32, max_gather=0.3, gather_fraction=1.0)
+        long = asyncio.create_task(coalescer(list(range(40))))  # 32 now, its last 8 wait for them
+        await asyncio.sleep(0.15)  # the 8 left at 0.1 s, not after a window: 99 finds them running
+        await asyncio.gather(long, coalescer([99]))
+        return [len(b) for b in model.batches]
+
+    assert asyncio.run(main()) == [32, 8, 1]
