@@ -138,8 +138,9 @@ def fit_baseline(
         dev macro-F1 by C)."""
         from sklearn.metrics import f1_score
 
-        features = make_features().fit(x)
-        features_x, features_dx = features.transform(x), features.transform(dx) if dx else None
+        features = make_features()
+        features_x = features.fit_transform(x)  # one pass over the texts (fit, then transform, read them twice)
+        features_dx = features.transform(dx) if dx else None
         fitted = joblib.Parallel(n_jobs=grid_workers(len(y)))(
             joblib.delayed(fit_classifier)(c, features_x, y) for c in C_GRID
         )
