@@ -86,12 +86,13 @@ def ephemeral_ports() -> range:
 
 
 def free_port() -> int:
-    """A free port *below* the ephemeral range: BentoML's workers pick their own ports by binding to 0
+    """A free port *outside* the ephemeral range: BentoML's workers pick their own ports by binding to 0
     (its control socket, runner sockets), and a port we had picked there and released could be handed to
     one of them before the HTTP server bound it ("Address already in use")."""
-    low = ephemeral_ports().start
-    candidates = range(10_000, low) if low > 11_000 else range(61_000, 65_000)
-    for port in random.sample(candidates, 64):
+    ephemeral = ephemeral_ports()
+    below, above = range(10_000, ephemeral.start), range(ephemeral.stop, 65_536)
+    candidates = max(below, above, key=len)  # the larger of the two sides the kernel never hands out
+    for port in random.sample(candidates, min(64, len(candidates))):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
