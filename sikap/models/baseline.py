@@ -2,9 +2,9 @@
 
 Sentiment reads the raw sentence. Stance reads the sentence with the target's mentions
 replaced by a placeholder and other targets' mentions by another, so the model learns
-*what is said about the slot* rather than which country fills it. Two stance variants
-are trained and the better one on dev is kept: one classifier per target, or one
-classifier shared by all targets (three times the data, no per-target nuance).
+*what is said about the slot* rather than which country fills it; beside the sentence's
+n-grams it reads the words on either side of the slot (:mod:`sikap.models.slot_window`).
+One stance classifier per target.
 """
 
 import shutil
@@ -22,27 +22,29 @@ from sikap.cpu import free_cores
 from sikap.data.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, labels_hash
 from sikap.evaluation.metrics import evaluate_predictions, headline
 from sikap.models.predictor import Predictor
+from sikap.models.slot_window import SlotWindow
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
 from sikap.text.targets import Mention, MentionDetector, Target, load_targets
 
 ARTIFACT = "baseline.joblib"
 C_GRID = (1.0, 4.0, 16.0)
+SLOT_WIDTH = 15  # tokens each side; chosen on dev from 6, 8, 10, 15, 25, 40 (flat from 10 on)
 PARALLEL_GRID_ROWS = 5000  # a fit on fewer sentences takes about as long as starting two worker processes
 
 
-def make_features() -> FeatureUnion:
-    """Word 1-2-grams and character 2-5-grams, TF-IDF weighted."""
-    return FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=60000
-                ),
-            ),
-        ]
-    )
+def make_features(stance: bool = False) -> FeatureUnion:
+    """Word 1-2-grams and character 2-5-grams, TF-IDF weighted; for ``stance``, also the side-tagged words
+    and bigrams within ``SLOT_WIDTH`` tokens of the target's slot (on dev, stance 0.793 → 0.804)."""
+    parts = [
+        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
+        (
+            "chars",
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=60000),
+        ),
+    ]
+    if stance:
+        parts.append(("slot_window", TfidfVectorizer(analyzer=SlotWindow(SLOT_WIDTH), sublinear_tf=True, min_df=2)))
+    return FeatureUnion(parts)
 
 
 def grid_workers(rows: int) -> int:
@@ -133,12 +135,14 @@ def fit_baseline(
     train_stance, dev_stance = _stance_data(train, detector, names), _stance_data(dev, detector, names)
     log: dict = {"sentiment": {}, "stance": {}}
 
-    def best_c(x: list[str], y: list[str], dx: list[str], dy: list[str], scores: dict) -> tuple[float, Pipeline]:
+    def best_c(
+        x: list[str], y: list[str], dx: list[str], dy: list[str], scores: dict, stance: bool = False
+    ) -> tuple[float, Pipeline]:
         """Features fitted once, then one classifier per C in ``C_GRID``; the best on dev wins (``scores``:
         dev macro-F1 by C)."""
         from sklearn.metrics import f1_score
 
-        features = make_features()
+        features = make_features(stance)
         features_x = features.fit_transform(x)  # one pass over the texts (fit, then transform, read them twice)
         features_dx = features.transform(dx) if dx else None
         fitted = joblib.Parallel(n_jobs=grid_workers(len(y)))(
@@ -169,7 +173,7 @@ def fit_baseline(
         per_target = {}
         for name in names:
             log["stance"][name] = {}
-            c, per_target[name] = best_c(*train_stance[name], *dev_stance[name], log["stance"][name])
+            c, per_target[name] = best_c(*train_stance[name], *dev_stance[name], log["stance"][name], stance=True)
             console.log(f"stance {name}: C={c} (dev macro-F1 by C: {log['stance'][name]})")
     return BaselinePredictor("unsaved", targets, sentiment, per_target), log
 

@@ -16,6 +16,11 @@ _LEFT = r"(?<![^\W_])"
 _RIGHT = r"(?![^\W_])"
 _POSSESSIVE = r"(?:-?nya)?"
 
+# What :meth:`MentionDetector.mask` puts in place of mentions: words that no Indonesian or English
+# sentence uses (the earlier "sasaran" is also Indonesian for "target" and occurs in news).
+TARGET_SLOT = "targetslot"
+OTHER_SLOT = "otherslot"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -112,8 +117,8 @@ class MentionDetector:
         self,
         text: str,
         target: str,
-        own: str = " sasaran ",
-        other: str = " pihaklain ",
+        own: str = f" {TARGET_SLOT} ",
+        other: str = f" {OTHER_SLOT} ",
         mentions: dict[str, list[Mention]] | None = None,
     ) -> str:
         """Replace mentions of ``target`` with ``own`` and of other targets with ``other``.
