@@ -28,13 +28,13 @@ from sikap.text.targets import Mention, MentionDetector, Target, load_targets
 
 ARTIFACT = "baseline.joblib"
 C_GRID = (1.0, 4.0, 16.0)
-SLOT_WIDTH = 15  # tokens each side; chosen on dev from 6, 8, 10, 15, 25, 40 (flat from 10 on)
+SLOT_WIDTH = 15  # stance: tokens each side of the slot; chosen on dev (benchmarks/default_ablation.py)
 PARALLEL_GRID_ROWS = 5000  # a fit on fewer sentences takes about as long as starting two worker processes
 
 
-def make_features(stance: bool = False) -> FeatureUnion:
-    """Word 1-2-grams and character 2-5-grams, TF-IDF weighted; for ``stance``, also the side-tagged words
-    and bigrams within ``SLOT_WIDTH`` tokens of the target's slot (on dev, stance 0.793 → 0.804)."""
+def make_features(slot_width: int = 0) -> FeatureUnion:
+    """Word 1-2-grams and character 2-5-grams, TF-IDF weighted; with a ``slot_width`` (stance), also the
+    side-tagged words and bigrams within that many tokens of the target's slot."""
     parts = [
         ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
         (
@@ -42,8 +42,8 @@ def make_features(stance: bool = False) -> FeatureUnion:
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=60000),
         ),
     ]
-    if stance:
-        parts.append(("slot_window", TfidfVectorizer(analyzer=SlotWindow(SLOT_WIDTH), sublinear_tf=True, min_df=2)))
+    if slot_width:
+        parts.append(("slot_window", TfidfVectorizer(analyzer=SlotWindow(slot_width), sublinear_tf=True, min_df=2)))
     return FeatureUnion(parts)
 
 
@@ -125,24 +125,26 @@ def _stance_data(rows: list[LabeledSentence], detector: MentionDetector, names: 
 
 
 def fit_baseline(
-    labels: LabelSet, targets: list[Target], console: Console | None = None
+    labels: LabelSet, targets: list[Target], console: Console | None = None, slot_width: int = SLOT_WIDTH
 ) -> tuple[BaselinePredictor, dict]:
-    """Fit on train, select each classifier's C on dev; returns the predictor and a selection log."""
+    """Fit on train, select each classifier's C on dev; returns the predictor and a selection log.
+
+    ``slot_width``: the stance classifiers' window around the target's slot (0: the sentence's n-grams only)."""
     console = console or Console(stderr=True)
     detector = MentionDetector(targets)
     names = [t.name for t in targets]
     train, dev = labels.split("train"), labels.split("dev")
     train_stance, dev_stance = _stance_data(train, detector, names), _stance_data(dev, detector, names)
-    log: dict = {"sentiment": {}, "stance": {}}
+    log: dict = {"sentiment": {}, "stance": {}, "slot_width": slot_width}
 
     def best_c(
-        x: list[str], y: list[str], dx: list[str], dy: list[str], scores: dict, stance: bool = False
+        x: list[str], y: list[str], dx: list[str], dy: list[str], scores: dict, width: int = 0
     ) -> tuple[float, Pipeline]:
         """Features fitted once, then one classifier per C in ``C_GRID``; the best on dev wins (``scores``:
         dev macro-F1 by C)."""
         from sklearn.metrics import f1_score
 
-        features = make_features(stance)
+        features = make_features(width)
         features_x = features.fit_transform(x)  # one pass over the texts (fit, then transform, read them twice)
         features_dx = features.transform(dx) if dx else None
         fitted = joblib.Parallel(n_jobs=grid_workers(len(y)))(
@@ -173,7 +175,7 @@ def fit_baseline(
         per_target = {}
         for name in names:
             log["stance"][name] = {}
-            c, per_target[name] = best_c(*train_stance[name], *dev_stance[name], log["stance"][name], stance=True)
+            c, per_target[name] = best_c(*train_stance[name], *dev_stance[name], log["stance"][name], slot_width)
             console.log(f"stance {name}: C={c} (dev macro-F1 by C: {log['stance'][name]})")
     return BaselinePredictor("unsaved", targets, sentiment, per_target), log
 

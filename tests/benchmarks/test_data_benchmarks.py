@@ -97,7 +97,9 @@ def test_furniture_scores_pages_and_held_out_mock_ups(run_benchmark: Run, tmp_pa
     assert len(re.findall(rf"^content kept \(precision bar\): \d+/\d+ = {NUMBER}$", out, re.M)) == 2
     assert len(re.findall(r"^v1 detector \(one stage\): furniture recall \d+/\d+", out, re.M)) == 2
     assert len(re.findall(r"^fixed patterns alone \(before the classifier\): furniture recall", out, re.M)) == 2
-    speeds = re.findall(rf"^furniture pass: (\d+) lines/s \(v1 detector, same run: (\d+) lines/s; ratio ({NUMBER})\)", out, re.M)
+    speeds = re.findall(
+        rf"^furniture pass: (\d+) lines/s \(v1 detector, same run: (\d+) lines/s; ratio ({NUMBER})\)", out, re.M
+    )
     assert len(speeds) == 2 and all(int(new) > 0 and int(old) > 0 for new, old, _ in speeds)
     assert "## 2 held-out mock-up pages: 2 pages" in out
 
@@ -117,6 +119,18 @@ def test_learning_curve_prints_a_row_per_share_and_writes_the_plot(
     assert all(0 <= float(score) <= 1 for row in rows for score in row[2:])
     assert f"wrote {png}" in done.stdout
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_default_ablation_prints_a_row_per_slot_width(run_benchmark: Run, bench_labels: Path) -> None:
+    done = run_benchmark("default_ablation.py", "--widths", 0, 4, "--realistic")
+    rows = re.findall(
+        rf"^\| (\w+) \| ({NUMBER}) / ({NUMBER}) / ({NUMBER}) \| ({NUMBER}) / ({NUMBER}) / ({NUMBER}) \| \d+ \|$",
+        done.stdout,
+        re.M,
+    )
+    assert [r[0] for r in rows] == ["none", "4"]
+    assert all(0 <= float(score) <= 1 for row in rows for score in row[1:])
+    assert "stance macro-F1 dev / test / realistic" in done.stdout
 
 
 STUB_BROWSER = """#!/bin/sh
