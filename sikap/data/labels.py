@@ -3,8 +3,8 @@
 import hashlib
 import json
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sikap.paths import labels_dir
@@ -200,10 +200,42 @@ def read_jsonl(path: Path) -> list[tuple[int, object | None, Problem | None]]:
     return rows
 
 
+_LOADED: "OrderedDict[tuple, LabelSet]" = OrderedDict()  # the last few reads, by file contents and targets
+_LOADED_KEEP = 4
+
+
+def _files_key(files: list[Path], targets: list[Target]) -> tuple | None:
+    """What a read depends on: each file's path and content digest, and the targets (``None``: no files, or
+    one that cannot be read, so the read reports it). Hashing the bytes takes milliseconds; the checks, seconds."""
+    try:
+        digests = [(str(p), hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()) for p in files]
+    except OSError:
+        return None
+    return (tuple(digests), tuple(targets)) if digests else None
+
+
 def load_labels(files: list[Path] | None = None, targets: list[Target] | None = None) -> LabelSet:
-    """Read and validate label files (default: ``labels/data/*.jsonl``); problems are collected, not raised."""
+    """Read and validate label files (default: ``labels/data/*.jsonl``); problems are collected, not raised.
+
+    The checks across records (near-duplicate leaks above all) take seconds on the full labels, so the last
+    few results are kept in this process and reused while no file's content has changed (a fresh ``LabelSet``
+    each time)."""
     targets = targets if targets is not None else load_targets()
     files = files if files is not None else data_files()
+    key = _files_key(files, targets)
+    if key is not None and key in _LOADED:
+        _LOADED.move_to_end(key)
+        kept = _LOADED[key]
+        return LabelSet(list(kept.sentences), [replace(p) for p in kept.problems])
+    result = _read_labels(files, targets)
+    if key is not None:
+        _LOADED[key] = LabelSet(list(result.sentences), [replace(p) for p in result.problems])
+        while len(_LOADED) > _LOADED_KEEP:
+            _LOADED.popitem(last=False)
+    return result
+
+
+def _read_labels(files: list[Path], targets: list[Target]) -> LabelSet:
     result = LabelSet()
     if not files:
         result.problems.append(Problem(str(labels_dir() / "data"), 0, "no *.jsonl label files found"))

@@ -231,3 +231,17 @@ def test_realism_statistics_measure_what_they_name() -> None:
     assert stats["names all three targets"] == 0.25 and stats["no target"] == 0.25
     assert stats["menilai/dinilai/berpendapat"] == 0.25 and stats["  of which polar"] == 1.0
     assert stats["words per sentence, mean"] == sum(len(s.text.split()) for s in samples) / 4
+
+
+def test_a_read_is_reused_only_while_the_files_are_unchanged(tmp_path: Path, targets) -> None:
+    path = write_jsonl(
+        tmp_path / "batch.jsonl",
+        [record("x-1", "Rusia menembakkan rudal ke Ukraina.", Russia="neutral", Ukraine="neutral")],
+    )
+    first = load_labels([path], targets)
+    first.sentences.clear()  # a caller's changes stay with that caller
+    assert [s.id for s in load_labels([path], targets).sentences] == ["x-1"]
+    write_jsonl(path, [record("x-2", "Rusia menembakkan rudal ke Ukraina.", Russia="neutral", Ukraine="neutral")])
+    assert [s.id for s in load_labels([path], targets).sentences] == ["x-2"]  # same size, other content
+    path.write_text("{not json\n", encoding="utf-8")
+    assert [str(p) for p in load_labels([path], targets).problems][0].startswith(f"{path}:1: invalid JSON")
