@@ -244,4 +244,5 @@ def test_a_read_is_reused_only_while_the_files_are_unchanged(tmp_path: Path, tar
     write_jsonl(path, [record("x-2", "Rusia menembakkan rudal ke Ukraina.", Russia="neutral", Ukraine="neutral")])
     assert [s.id for s in load_labels([path], targets).sentences] == ["x-2"]  # same size, other content
     path.write_text("{not json\n", encoding="utf-8")
-    assert [str(p) for p in load_labels([path], targets).problems][0].startswith(f"{path}:1: invalid JSON")
+    (problem,) = load_labels([path], targets).problems
+    assert str(problem).startswith(f"{path}:1: invalid JSON")
