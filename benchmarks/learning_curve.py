@@ -1,6 +1,6 @@
 """Learning curve of the embedded default: realistic-split macro-F1 against the share of training articles.
 
-Trains the default (C and the stance variant chosen on dev, as shipped) on 25 / 50 / 100 % of the training
+Trains the default (C chosen on dev, as shipped) on 25 / 50 / 100 % of the training
 articles (a fixed random subset by article, so each smaller set is inside the larger), evaluates dev, test and
 realistic, prints a table and writes a PNG.
 
