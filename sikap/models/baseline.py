@@ -24,9 +24,11 @@ from sikap.evaluation.metrics import evaluate_predictions, headline
 from sikap.models.predictor import Predictor
 from sikap.models.slot_window import SlotWindow
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
-from sikap.text.targets import Mention, MentionDetector, Target, load_targets
+from sikap.text.targets import OTHER_SLOT, TARGET_SLOT, Mention, MentionDetector, Target, load_targets
 
 ARTIFACT = "baseline.joblib"
+# The mask words of defaults stored before December 2026, whose artifact does not name its own.
+LEGACY_SLOTS = ("sasaran", "pihaklain")
 C_GRID = (1.0, 4.0, 16.0)
 SLOT_WIDTH = 15  # stance: tokens each side of the slot; chosen on dev (benchmarks/default_ablation.py)
 PARALLEL_GRID_ROWS = 5000  # a fit on fewer sentences takes about as long as starting two worker processes
@@ -87,10 +89,12 @@ class BaselinePredictor(Predictor):
         sentiment: Pipeline,
         stance: dict[str, Pipeline],
         metadata: dict | None = None,
+        slots: tuple[str, str] = (TARGET_SLOT, OTHER_SLOT),
     ):
         super().__init__(tag, targets, metadata)
         self.sentiment = sentiment
-        self.stance = stance  # target name -> pipeline; the shared variant maps every target to one pipeline
+        self.stance = stance  # target name -> pipeline
+        self.slots = slots  # the words the stance pipelines were trained to see in place of mentions
 
     def probabilities(
         self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
@@ -100,19 +104,29 @@ class BaselinePredictor(Predictor):
             probs = np.zeros((len(texts), len(MENTIONED_STANCES)))
             rows = [i for i, m in enumerate(mentions) if m[name]]
             if rows:
-                masked = [self.detector.mask(texts[i], name, mentions=mentions[i]) for i in rows]
+                own, other = (f" {slot} " for slot in self.slots)
+                masked = [self.detector.mask(texts[i], name, own, other, mentions[i]) for i in rows]
                 probs[rows] = _ordered_proba(self.stance[name], masked, MENTIONED_STANCES)
             out[name] = probs
         return _ordered_proba(self.sentiment, texts, SENTIMENTS), out
 
     def save(self, directory: Path, targets_path: Path) -> None:
-        joblib.dump({"sentiment": self.sentiment, "stance": self.stance}, directory / ARTIFACT, compress=3)
+        parts = {"sentiment": self.sentiment, "stance": self.stance, "slots": self.slots}
+        joblib.dump(parts, directory / ARTIFACT, compress=3)
         shutil.copy(targets_path, directory / "targets.yaml")
 
     @classmethod
     def load(cls, tag: str, directory: Path, metadata: dict | None = None) -> "BaselinePredictor":
         parts = joblib.load(directory / ARTIFACT)
-        return cls(tag, load_targets(directory / "targets.yaml"), parts["sentiment"], parts["stance"], metadata)
+        slots = tuple(parts.get("slots") or _slots_of_unnamed(parts["stance"]))
+        return cls(tag, load_targets(directory / "targets.yaml"), parts["sentiment"], parts["stance"], metadata, slots)
+
+
+def _slots_of_unnamed(stance: dict[str, Pipeline]) -> tuple[str, str]:
+    """The mask words of an artifact that does not name them: those of the slot window where the stance
+    features have one (December 2026 on), else the legacy words."""
+    steps = [dict(p.named_steps["features"].transformer_list) for p in stance.values()]
+    return (TARGET_SLOT, OTHER_SLOT) if any("slot_window" in s for s in steps) else LEGACY_SLOTS
 
 
 def _stance_data(rows: list[LabeledSentence], detector: MentionDetector, names: list[str]) -> dict[str, tuple]:

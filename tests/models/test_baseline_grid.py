@@ -35,3 +35,45 @@ def test_grid_workers_follow_the_free_cores_on_large_fits(monkeypatch: pytest.Mo
         monkeypatch.setattr(baseline, "free_cores", lambda free=free: free)
         assert baseline.grid_workers(large) == expected
         assert baseline.grid_workers(large - 1) == 1  # small fits stay in this process
+
+
+class Recorder:
+    """A stand-in pipeline: records what it is given, answers the first class."""
+
+    classes_ = np.array(["support", "oppose", "neutral"])
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        self.seen += texts
+        return np.tile([1.0, 0.0, 0.0], (len(texts), 1))
+
+
+def test_a_stored_default_masks_mentions_with_the_words_it_was_trained_on(default_tag: str, tmp_path: Path) -> None:
+    """Defaults stored before the mask words changed (no slot window, no ``slots``) still see "sasaran" and
+    "pihaklain"; new ones name theirs."""
+    import joblib
+
+    from sikap.models.store import get_model
+    from sikap.text.targets import OTHER_SLOT, TARGET_SLOT
+
+    stored = Path(get_model(default_tag).path)
+    assert baseline.BaselinePredictor.load("new", stored).slots == (TARGET_SLOT, OTHER_SLOT)
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    parts = joblib.load(stored / baseline.ARTIFACT)
+    del parts["slots"]
+    (legacy / "targets.yaml").write_bytes((stored / "targets.yaml").read_bytes())
+    joblib.dump(parts, legacy / baseline.ARTIFACT)
+    assert baseline.BaselinePredictor.load("unnamed", legacy).slots == (TARGET_SLOT, OTHER_SLOT)  # has a window
+    for pipe in parts["stance"].values():
+        features = pipe.named_steps["features"]
+        features.transformer_list = [(n, t) for n, t in features.transformer_list if n != "slot_window"]
+    joblib.dump(parts, legacy / baseline.ARTIFACT)
+    old = baseline.BaselinePredictor.load("old", legacy)
+    assert old.slots == baseline.LEGACY_SLOTS
+    old.stance = {name: Recorder() for name in old.stance}
+    old.predict(["Rusia menuding NATO memperluas pengaruh."])
+    assert old.stance["NATO"].seen == [" pihaklain  menuding  sasaran  memperluas pengaruh."]
+    assert old.stance["Russia"].seen == [" sasaran  menuding  pihaklain  memperluas pengaruh."]
