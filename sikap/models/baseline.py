@@ -100,11 +100,11 @@ class BaselinePredictor(Predictor):
         self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         out = {}
+        own, other = (f" {slot} " for slot in self.slots)
         for name in self.target_names:
             probs = np.zeros((len(texts), len(MENTIONED_STANCES)))
             rows = [i for i, m in enumerate(mentions) if m[name]]
             if rows:
-                own, other = (f" {slot} " for slot in self.slots)
                 masked = [self.detector.mask(texts[i], name, own, other, mentions[i]) for i in rows]
                 probs[rows] = _ordered_proba(self.stance[name], masked, MENTIONED_STANCES)
             out[name] = probs

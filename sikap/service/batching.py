@@ -16,7 +16,7 @@ log = logging.getLogger("sikap.service.batching")
 
 DEFAULT_POLL_MS = 5.0
 ENV = "SIKAP_BATCH_POLL_MS"
-# The API worker's gathering window (sikap.service.coalesce): at most this long, and at most a tenth of the
+# The API worker's gathering window (sikap.service.coalesce): at most this long, and at most a quarter of the
 # returned batch's time, a partial batch waits for the callers just answered. 0 turns it off.
 DEFAULT_GATHER_MS = 30.0
 GATHER_ENV = "SIKAP_BATCH_GATHER_MS"
