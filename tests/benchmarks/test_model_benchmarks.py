@@ -56,6 +56,17 @@ def test_inference_thread_compares_one_thread_with_a_pool(run_benchmark: Run, ta
     assert rows[0][4] == "1.00" and all(float(ms) > 0 and float(cores) > 0 for _, ms, _, cores, _ in rows)
 
 
+def test_packing_compares_padded_and_packed_batches(run_benchmark: Run, tags: dict[str, str]) -> None:
+    done = run_benchmark("packing.py", "--model", tags["ensemble"], "--sentences", 40, "--batch", 10, "--rounds", 1)
+    assert f"transformer member {tags['torch']}" in done.stdout and "batches of 10, 1 rounds" in done.stdout
+    rows = re.findall(rf"^\| (\w+) \| (\w+) \| ({NUMBER})% \| ({NUMBER}) \| ({NUMBER}) \| ({NUMBER}) \|$", done.stdout, re.M)
+    assert [r[:2] for r in rows] == [("sorted", "padded"), ("sorted", "packed"), ("arrival", "padded"), ("arrival", "packed")]
+    assert rows[0][5] == "1.00" and all(float(ms) > 0 for *_, ms, _, _ in rows)
+    share = {(order, rows_): float(pad) for order, rows_, pad, *_ in rows}
+    assert share["arrival", "packed"] < share["arrival", "padded"]  # packing drops pad tokens of mixed batches
+    assert share["sorted", "packed"] <= share["sorted", "padded"]
+
+
 def test_e5_backends_measures_every_row_given(run_benchmark: Run, tags: dict[str, str], tiny_bert: Path) -> None:
     """Without ONNX exports: their rows run the worker of benchmarks/throughput.py as its (c) and (d) do."""
     done = run_benchmark(

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from sikap.models.transformer.packing import PackedBatch
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
 
 HEADS_FILE = "heads.pt"
@@ -49,7 +50,24 @@ class StanceModel(nn.Module):
         """Sentiment logits (B, 3) and stance logits (B, T, 3); ``target_mask`` is (B, T, L) over mention tokens."""
         kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
-        cls = self.dropout(hidden[:, 0])
+        return self._heads(hidden[:, 0], hidden, target_mask)
+
+    def forward_packed(self, batch: PackedBatch) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward` for sentences packed several to a row (:mod:`sikap.models.transformer.packing`)."""
+        mask = batch.attention_mask
+        if self.encoder.config._attn_implementation != "sdpa":  # eager adds the mask to the scores
+            mask = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
+        kwargs = {"token_type_ids": batch.token_type_ids} if batch.token_type_ids is not None else {}
+        hidden = self.encoder(
+            input_ids=batch.input_ids, attention_mask=mask, position_ids=batch.position_ids, **kwargs
+        ).last_hidden_state
+        return self._heads(hidden[batch.row, batch.start], hidden[batch.row], batch.target_mask)
+
+    def _heads(
+        self, cls: torch.Tensor, hidden: torch.Tensor, target_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The heads on each sentence's [CLS] vector (B, D) and token vectors (B, L, D)."""
+        cls = self.dropout(cls)
         sentiment = self.sentiment_head(cls)
         weights = target_mask.to(hidden.dtype)
         span = torch.einsum("btl,bld->btd", weights, hidden) / weights.sum(-1, keepdim=True).clamp(min=1.0)

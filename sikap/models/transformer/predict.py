@@ -1,4 +1,4 @@
-"""Transformer inference: length-sorted batches, dynamic padding, no gradients, fp32 or bf16 autocast."""
+"""Transformer inference: length-sorted batches, packed (or padded) rows, no gradients, fp32 or bf16 autocast."""
 
 from pathlib import Path
 
@@ -10,16 +10,24 @@ from sikap.errors import SikapError
 from sikap.models.predictor import Predictor
 from sikap.models.transformer.encoding import collate, encode
 from sikap.models.transformer.model import StanceModel
+from sikap.models.transformer.packing import PackedBatch, can_pack, pack
 from sikap.text.targets import Mention, load_targets
 
 DEFAULT_BATCH = 32
 PRECISION_ENV = "SIKAP_INFERENCE_PRECISION"
 PRECISION_SETTINGS = ("auto", "fp32", "bf16")
+PACKING_ENV = "SIKAP_PACKING"  # auto: pack sentences into shared rows where the encoder allows (packing.py); off
+PACKING_SETTINGS = ("auto", "off")
 
 
 def auto_precision(flags: frozenset[str] | set[str] | None = None) -> str:
     """``bf16`` where the CPU (``flags``, default this one's) has native bf16, else ``fp32`` (emulated bf16 is slower)."""
     return "bf16" if has_native_bf16(flags) else "fp32"
+
+
+def packing_setting(setting: str | None = None) -> str:
+    """``$SIKAP_PACKING`` (or ``setting``): ``auto`` packs where the encoder allows, ``off`` pads every batch."""
+    return env_choice(PACKING_ENV, PACKING_SETTINGS, setting)
 
 
 def inference_precision(setting: str | None = None, flags: frozenset[str] | set[str] | None = None) -> str:
@@ -56,6 +64,7 @@ class TransformerPredictor(Predictor):
         self.device = device
         self.context_mode = model.context
         self.context_length = model.context_length
+        self.packing = packing_setting() == "auto" and can_pack(model.encoder)
 
     @classmethod
     def load(cls, tag: str, directory: Path, metadata: dict | None = None) -> "TransformerPredictor":
@@ -87,14 +96,20 @@ class TransformerPredictor(Predictor):
         with torch.inference_mode(), autocast:
             for start in range(0, len(order), self.batch_size):
                 index = order[start : start + self.batch_size]
-                batch = {
-                    k: v.to(self.device)
-                    for k, v in collate([rows[i] for i in index], self.tokenizer.pad_token_id).items()
-                }
-                sent_logits, stance_logits = self.model(**batch)
+                sent_logits, stance_logits = self._run([rows[i] for i in index])
                 sentiment[index] = torch.softmax(sent_logits.float(), -1).cpu().numpy()
                 stance[index] = torch.softmax(stance_logits.float(), -1).cpu().numpy()
         return sentiment, stance
+
+    def _run(self, features: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits for one batch: packed several sentences to a row where the encoder allows, else padded."""
+        if self.packing:
+            packed = pack(features, self.tokenizer.pad_token_id)
+            return self.model.forward_packed(
+                PackedBatch(**{k: v.to(self.device) if v is not None else None for k, v in vars(packed).items()})
+            )
+        batch = collate(features, self.tokenizer.pad_token_id)
+        return self.model(**{k: v.to(self.device) for k, v in batch.items()})
 
     def probabilities(
         self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
@@ -103,4 +118,4 @@ class TransformerPredictor(Predictor):
         return sentiment, {name: stance[:, i] for i, name in enumerate(self.target_names)}
 
     def describe(self) -> dict:
-        return {**super().describe(), "inference_precision": self.precision}
+        return {**super().describe(), "inference_precision": self.precision, "packing": self.packing}

@@ -11,7 +11,13 @@ from sikap.data.labels import load_labels
 from sikap.errors import SikapError
 from sikap.models.loading import load_stored
 from sikap.models.store import delete_model, get_model
-from sikap.models.transformer.predict import PRECISION_ENV, TransformerPredictor, auto_precision, inference_precision
+from sikap.models.transformer.predict import (
+    PACKING_ENV,
+    PRECISION_ENV,
+    TransformerPredictor,
+    auto_precision,
+    inference_precision,
+)
 
 AVX2 = frozenset({"sse4_2", "avx", "avx2", "fma"})
 AVX512_NO_BF16 = AVX2 | {"avx512f", "avx512bw", "avx512_vnni"}
@@ -123,3 +129,26 @@ def test_training_scores_dev_in_the_precision_it_will_be_served_in(
         metrics = train.evaluate_model(served.model, served.tokenizer, served.targets, rows, 64, torch.device("cpu"))
         assert used[-1] == setting and 0.0 <= metrics["sentiment"]["macro_f1"] <= 1.0
     assert served.model.training  # evaluation hands the model back in training mode
+
+
+def test_packed_and_padded_inference_agree(tiny_tag: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The served path packs sentences into shared rows (SIKAP_PACKING=auto); off pads each batch instead."""
+    rows = load_labels().split("dev")[:96]
+    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    predictors = {}
+    for setting in ("auto", "off"):
+        monkeypatch.setenv(PACKING_ENV, setting)
+        predictors[setting] = load_stored(get_model(tiny_tag))
+        assert predictors[setting].describe()["packing"] == (setting == "auto")
+    texts = [s.text for s in rows]
+    mentions = [predictors["off"].detector.find(t) for t in texts]
+    contexts = [rows[i - 1].text if i else "" for i in range(len(rows))]
+    (sent_on, stance_on), (sent_off, stance_off) = (
+        p.probabilities(texts, mentions, contexts) for p in (predictors["auto"], predictors["off"])
+    )
+    np.testing.assert_allclose(sent_on, sent_off, atol=1e-5)
+    for name in predictors["off"].target_names:
+        np.testing.assert_allclose(stance_on[name], stance_off[name], atol=1e-5)
+    monkeypatch.setenv(PACKING_ENV, "sometimes")
+    with pytest.raises(SikapError, match=f"{PACKING_ENV}='sometimes'.*auto, off"):
+        load_stored(get_model(tiny_tag))
