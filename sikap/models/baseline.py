@@ -7,6 +7,8 @@ n-grams it reads the words on either side of the slot (:mod:`sikap.models.slot_w
 One stance classifier per target.
 """
 
+import gzip
+import pickle
 import shutil
 import time
 from pathlib import Path
@@ -26,7 +28,10 @@ from sikap.models.slot_window import SlotWindow
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
 from sikap.text.targets import OTHER_SLOT, TARGET_SLOT, Mention, MentionDetector, Target, load_targets
 
-ARTIFACT = "baseline.joblib"
+# The fitted pipelines, pickled (the C pickler) and gzipped. joblib's pickler is written in Python: for the
+# default's vocabularies (over a million entries) it took 2.5 s to write and 2.1 s to read, against 0.75 and 0.24.
+ARTIFACT = "baseline.pickle.gz"
+LEGACY_ARTIFACT = "baseline.joblib"  # defaults stored before December 2026 (still read)
 # The mask words of defaults stored before December 2026, whose artifact does not name its own.
 LEGACY_SLOTS = ("sasaran", "pihaklain")
 C_GRID = (1.0, 4.0, 16.0)
@@ -112,14 +117,21 @@ class BaselinePredictor(Predictor):
 
     def save(self, directory: Path, targets_path: Path) -> None:
         parts = {"sentiment": self.sentiment, "stance": self.stance, "slots": self.slots}
-        joblib.dump(parts, directory / ARTIFACT, compress=3)
+        (directory / ARTIFACT).write_bytes(gzip.compress(pickle.dumps(parts, protocol=5), compresslevel=3))
         shutil.copy(targets_path, directory / "targets.yaml")
 
     @classmethod
     def load(cls, tag: str, directory: Path, metadata: dict | None = None) -> "BaselinePredictor":
-        parts = joblib.load(directory / ARTIFACT)
+        parts = read_artifact(directory)
         slots = tuple(parts.get("slots") or _slots_of_unnamed(parts["stance"]))
         return cls(tag, load_targets(directory / "targets.yaml"), parts["sentiment"], parts["stance"], metadata, slots)
+
+
+def read_artifact(directory: Path) -> dict:
+    """The pickled parts of a stored default (``ARTIFACT``, or ``LEGACY_ARTIFACT`` written with joblib)."""
+    if (directory / ARTIFACT).exists():
+        return pickle.loads(gzip.decompress((directory / ARTIFACT).read_bytes()))
+    return joblib.load(directory / LEGACY_ARTIFACT)
 
 
 def _slots_of_unnamed(stance: dict[str, Pipeline]) -> tuple[str, str]:

@@ -60,20 +60,34 @@ def test_a_stored_default_masks_mentions_with_the_words_it_was_trained_on(defaul
 
     stored = Path(get_model(default_tag).path)
     assert baseline.BaselinePredictor.load("new", stored).slots == (TARGET_SLOT, OTHER_SLOT)
-    legacy = tmp_path / "legacy"
+    legacy = tmp_path / "legacy"  # as stored before December 2026: joblib, and no mask words named
     legacy.mkdir()
-    parts = joblib.load(stored / baseline.ARTIFACT)
+    parts = baseline.read_artifact(stored)
     del parts["slots"]
     (legacy / "targets.yaml").write_bytes((stored / "targets.yaml").read_bytes())
-    joblib.dump(parts, legacy / baseline.ARTIFACT)
+    joblib.dump(parts, legacy / baseline.LEGACY_ARTIFACT)
     assert baseline.BaselinePredictor.load("unnamed", legacy).slots == (TARGET_SLOT, OTHER_SLOT)  # has a window
     for pipe in parts["stance"].values():
         features = pipe.named_steps["features"]
         features.transformer_list = [(n, t) for n, t in features.transformer_list if n != "slot_window"]
-    joblib.dump(parts, legacy / baseline.ARTIFACT)
+    joblib.dump(parts, legacy / baseline.LEGACY_ARTIFACT)
     old = baseline.BaselinePredictor.load("old", legacy)
     assert old.slots == baseline.LEGACY_SLOTS
     old.stance = {name: Recorder() for name in old.stance}
     old.predict(["Rusia menuding NATO memperluas pengaruh."])
     assert old.stance["NATO"].seen == [" pihaklain  menuding  sasaran  memperluas pengaruh."]
     assert old.stance["Russia"].seen == [" sasaran  menuding  pihaklain  memperluas pengaruh."]
+
+
+def test_a_default_stored_with_joblib_predicts_as_the_pickled_one(default_tag: str, tmp_path: Path) -> None:
+    import joblib
+
+    from sikap.models.store import get_model
+
+    stored = Path(get_model(default_tag).path)
+    assert (stored / baseline.ARTIFACT).exists() and not (stored / baseline.LEGACY_ARTIFACT).exists()
+    (tmp_path / "targets.yaml").write_bytes((stored / "targets.yaml").read_bytes())
+    joblib.dump(baseline.read_artifact(stored), tmp_path / baseline.LEGACY_ARTIFACT, compress=3)
+    texts = ["Rusia menuding NATO memperluas pengaruh.", "Ukraina menerima bantuan dari negara anggota NATO."]
+    new, legacy = (baseline.BaselinePredictor.load("t", d) for d in (stored, tmp_path))
+    assert legacy.predict(texts) == new.predict(texts)

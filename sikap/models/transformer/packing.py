@@ -34,6 +34,9 @@ class PackedBatch:
     row: torch.Tensor  # (sentences,)
     start: torch.Tensor  # (sentences,)
 
+    def to(self, device: str | torch.device) -> "PackedBatch":
+        return PackedBatch(**{k: v.to(device) if v is not None else None for k, v in vars(self).items()})
+
 
 def can_pack(encoder: torch.nn.Module) -> bool:
     """Whether ``encoder`` reads packed rows as it reads single sentences."""

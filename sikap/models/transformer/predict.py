@@ -10,7 +10,7 @@ from sikap.errors import SikapError
 from sikap.models.predictor import Predictor
 from sikap.models.transformer.encoding import collate, encode
 from sikap.models.transformer.model import StanceModel
-from sikap.models.transformer.packing import PackedBatch, can_pack, pack
+from sikap.models.transformer.packing import can_pack, pack
 from sikap.text.targets import Mention, load_targets
 
 DEFAULT_BATCH = 32
@@ -104,10 +104,7 @@ class TransformerPredictor(Predictor):
     def _run(self, features: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits for one batch: packed several sentences to a row where the encoder allows, else padded."""
         if self.packing:
-            packed = pack(features, self.tokenizer.pad_token_id)
-            return self.model.forward_packed(
-                PackedBatch(**{k: v.to(self.device) if v is not None else None for k, v in vars(packed).items()})
-            )
+            return self.model.forward_packed(pack(features, self.tokenizer.pad_token_id).to(self.device))
         batch = collate(features, self.tokenizer.pad_token_id)
         return self.model(**{k: v.to(self.device) for k, v in batch.items()})
 
