@@ -56,7 +56,7 @@ class StanceModel(nn.Module):
         """:meth:`forward` for sentences packed several to a row (:mod:`sikap.models.transformer.packing`)."""
         mask = batch.attention_mask
         if self.encoder.config._attn_implementation != "sdpa":  # eager adds the mask to the scores
-            mask = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
+            mask = torch.zeros(mask.shape, device=mask.device).masked_fill(~mask, torch.finfo(torch.float32).min)
         kwargs = {"token_type_ids": batch.token_type_ids} if batch.token_type_ids is not None else {}
         hidden = self.encoder(
             input_ids=batch.input_ids, attention_mask=mask, position_ids=batch.position_ids, **kwargs
