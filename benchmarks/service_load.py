@@ -6,7 +6,9 @@ ONNX int8, as in benchmarks/throughput.py), waits for /readyz, then for each con
 level runs closed-loop clients (each sends its next request when the previous one returns)
 for ``--seconds`` and prints requests/s, sentences/s, latency percentiles and errors. It
 also measures the offline throughput of the same model in a fresh process, for the ratio
-"served sentences/s at the highest concurrency ÷ offline". Clients and server share the
+"served sentences/s at the highest concurrency ÷ offline": once with all sentences in one ``predict`` call
+(the model batches them itself, sorted by length), and once in calls of 32 in arrival order, as the service's
+batches reach the model (the ceiling a service without any overhead would reach). Clients and server share the
 machine's cores, as they would on a single box. Only localhost traffic; everything stops
 by itself (the service is killed at the end, also on errors). ``lscpu`` is printed first;
 compare ratios measured in one run only.
@@ -36,6 +38,7 @@ sys.path.insert(0, str(REPO))
 from sikap.service.process import running_service  # noqa: E402  (needs the repo on sys.path)
 
 CLIENT_PROCESSES = 2  # at most; each runs an asyncio loop with its share of the concurrent clients
+SERVED_BATCH = 32  # the Classifier's max_batch_size (serving/service.py BATCH_SIZE)
 
 
 # ---------------------------------------------------------------- client process
@@ -261,21 +264,23 @@ def main() -> None:
         offline_data = tmp / "offline.json"
         offline_data.write_text(json.dumps(texts[: args.offline_sentences]))
 
-        offline = measure(
-            {
-                "backend": backend,
-                "tag": tag,
-                "home": str(home),
-                "base": str(base),
-                "max_length": None if args.model else args.max_length,  # a stored model keeps its own
-                "batch_size": 32,
-                "threads": cpu_info()["cores"],
-                "sentences": str(offline_data),
-            },
-            tmp,
-        )
+        offline_spec = {
+            "backend": backend,
+            "tag": tag,
+            "home": str(home),
+            "base": str(base),
+            "max_length": None if args.model else args.max_length,  # a stored model keeps its own
+            "batch_size": 32,
+            "threads": cpu_info()["cores"],
+            "sentences": str(offline_data),
+        }
+        offline = measure(offline_spec, tmp)
         offline_rate = offline["sentences"] / offline["seconds"]
         console.log(f"offline: {offline_rate:.1f} sentences/s")
+        # The same sentences in served-size calls: what the model alone reaches on batches as the service forms them.
+        in_calls = measure({**offline_spec, "call_size": SERVED_BATCH}, tmp)
+        in_calls_rate = in_calls["sentences"] / in_calls["seconds"]
+        console.log(f"offline in calls of {SERVED_BATCH}: {in_calls_rate:.1f} sentences/s")
 
         rows = []
         with running_service(home, tmp / "serve.log", timeout=600, SIKAP_MODEL=tag) as service:
@@ -330,6 +335,11 @@ def main() -> None:
     print(
         f"offline ({backend}, batch 32, {offline['sentences']} sentences): {offline_rate:.1f} sentences/s; "
         f"served at {top['concurrency']} clients ÷ offline = {top['sentences'] / offline_rate:.0%}"
+    )
+    print(
+        f"offline in calls of {SERVED_BATCH} sentences in arrival order (as served batches reach the model): "
+        f"{in_calls_rate:.1f} sentences/s; served at {top['concurrency']} clients ÷ that = "
+        f"{top['sentences'] / in_calls_rate:.0%}"
     )
     if offline.get("cpu_seconds"):
         offline_cpu = 1000 * offline["cpu_seconds"] / offline["sentences"]

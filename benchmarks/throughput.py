@@ -140,8 +140,12 @@ def worker(spec: dict) -> dict:
                 predictor.max_length = spec["max_length"]
         loaded = time.perf_counter() - started
         predictor.predict(texts[:32], contexts=contexts[:32] if contexts else None)
+        # One call on all sentences (the model batches them itself), or calls of ``call_size`` sentences in the
+        # given order, as a service's batches reach the model.
+        size = spec.get("call_size") or len(texts)
         begin, cpu_begin = time.perf_counter(), time.process_time()
-        predictor.predict(texts, contexts=contexts)
+        for i in range(0, len(texts), size):
+            predictor.predict(texts[i : i + size], contexts=contexts[i : i + size] if contexts else None)
         seconds, cpu_seconds = time.perf_counter() - begin, time.process_time() - cpu_begin
         reads_context = bool(contexts) and getattr(predictor, "context_mode", "none") != "none"
         if backend != "default" and (Path(spec["base"]) / "tokenizer.json").exists():

@@ -52,4 +52,6 @@ def test_service_load_serves_a_tiny_int8_model(run_benchmark: Run) -> None:
     assert int(row.group(1)) > 0 and float(row.group(2)) > 0 and int(row.group(6)) == 0  # requests, rate, no errors
     offline = re.search(rf"offline \(onnx, batch 32, 32 sentences\): ({NUMBER}) sentences/s; served at 2 clients", out)
     assert offline and float(offline.group(1)) > 0
+    in_calls = re.search(rf"offline in calls of 32 sentences in arrival order .*: ({NUMBER}) sentences/s; served", out)
+    assert in_calls and float(in_calls.group(1)) > 0
     assert "error at" not in out
