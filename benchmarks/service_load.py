@@ -38,7 +38,8 @@ sys.path.insert(0, str(REPO))
 from sikap.service.process import running_service  # noqa: E402  (needs the repo on sys.path)
 
 CLIENT_PROCESSES = 2  # at most; each runs an asyncio loop with its share of the concurrent clients
-SERVED_BATCH = 32  # the Classifier's max_batch_size (serving/service.py BATCH_SIZE)
+# The Classifier's max_batch_size, as serving/service.py sets it (read, not imported: importing starts BentoML).
+SERVED_BATCH = int(re.search(r"^BATCH_SIZE = (\d+)", (REPO / "serving" / "service.py").read_text(), re.M).group(1))
 
 
 # ---------------------------------------------------------------- client process
