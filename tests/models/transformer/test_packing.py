@@ -23,8 +23,13 @@ TARGETS = ["NATO", "Russia", "Ukraine"]
 def tiny_model(attention: str) -> StanceModel:
     torch.manual_seed(0)
     config = BertConfig(
-        vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-        max_position_embeddings=128, type_vocab_size=2,  # rows of 256 still: positions restart per sentence
+        vocab_size=60,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=128,
+        type_vocab_size=2,  # rows of 256 still: positions restart per sentence
     )
     config._attn_implementation = attention
     return StanceModel(BertModel(config), TARGETS, "cls+span").eval()
