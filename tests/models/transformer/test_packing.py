@@ -28,8 +28,8 @@ def tiny_model(attention: str) -> StanceModel:
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=32,
-        max_position_embeddings=128,
-        type_vocab_size=2,  # rows of 256 still: positions restart per sentence
+        max_position_embeddings=128,  # rows of 256 still work: positions restart per sentence
+        type_vocab_size=2,
     )
     config._attn_implementation = attention
     return StanceModel(BertModel(config), TARGETS, "cls+span").eval()
