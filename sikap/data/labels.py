@@ -7,7 +7,8 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sikap.paths import labels_dir
+from sikap.io import write_atomic
+from sikap.paths import labels_dir, sikap_home
 from sikap.schema import SENTIMENTS, STANCES
 from sikap.text.targets import Mention, MentionDetector, Target, load_targets
 
@@ -202,6 +203,7 @@ def read_jsonl(path: Path) -> list[tuple[int, object | None, Problem | None]]:
 
 _LOADED: "OrderedDict[tuple, LabelSet]" = OrderedDict()  # the last few reads, by file contents and targets
 _LOADED_KEEP = 4
+CHECKS_CACHE_KEEP = 8  # results of the checks across records kept on disk (SIKAP_HOME/cache/label-checks)
 
 
 def _files_key(files: list[Path], targets: list[Target]) -> tuple | None:
@@ -219,7 +221,7 @@ def load_labels(files: list[Path] | None = None, targets: list[Target] | None = 
 
     The checks across records (near-duplicate leaks above all) take seconds on the full labels, so the last
     few results are kept in this process and reused while no file's content has changed (a fresh ``LabelSet``
-    each time)."""
+    each time), and the checks' results are kept on disk for other processes (:func:`checks_cache_file`)."""
     targets = targets if targets is not None else load_targets()
     files = files if files is not None else data_files()
     key = _files_key(files, targets)
@@ -227,7 +229,7 @@ def load_labels(files: list[Path] | None = None, targets: list[Target] | None = 
         _LOADED.move_to_end(key)
         kept = _LOADED[key]
         return LabelSet(list(kept.sentences), [replace(p) for p in kept.problems])
-    result = _read_labels(files, targets)
+    result = _read_labels(files, targets, key)
     if key is not None:
         _LOADED[key] = LabelSet(list(result.sentences), [replace(p) for p in result.problems])
         while len(_LOADED) > _LOADED_KEEP:
@@ -235,7 +237,40 @@ def load_labels(files: list[Path] | None = None, targets: list[Target] | None = 
     return result
 
 
-def _read_labels(files: list[Path], targets: list[Target]) -> LabelSet:
+def checks_cache_file(key: tuple) -> Path:
+    """Where the checks across records of the files and targets ``key`` are kept, for this code and scikit-learn:
+    a change to any module of ``sikap.data`` or ``sikap.text`` (the checks and the mention detection) names
+    another file."""
+    import sklearn
+
+    package = Path(__file__).resolve().parents[1]
+    code = b"".join(p.read_bytes() for d in ("data", "text") for p in sorted((package / d).glob("*.py")))
+    name = hashlib.blake2b(repr(key).encode() + code + sklearn.__version__.encode(), digest_size=16).hexdigest()
+    return sikap_home() / "cache" / "label-checks" / f"{name}.json"
+
+
+def _checked_across_records(sentences: list[LabeledSentence], targets: list[Target], key: tuple | None) -> list[Problem]:
+    """:func:`cross_record_problems`, read from the disk cache when these files were checked before (the checks
+    take ~5 s on the full labels; every ``sikap`` command that trains or evaluates reads them)."""
+    if key is None:
+        return cross_record_problems(sentences, targets)
+    path = checks_cache_file(key)
+    try:
+        return [Problem(**p) for p in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):  # not there yet, or unreadable: check again
+        pass
+    problems = cross_record_problems(sentences, targets)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps([vars(p) for p in problems], ensure_ascii=False))
+        for old in sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CHECKS_CACHE_KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:  # a read-only home: the checks run again next time
+        pass
+    return problems
+
+
+def _read_labels(files: list[Path], targets: list[Target], key: tuple | None = None) -> LabelSet:
     result = LabelSet()
     if not files:
         result.problems.append(Problem(str(labels_dir() / "data"), 0, "no *.jsonl label files found"))
@@ -248,7 +283,7 @@ def _read_labels(files: list[Path], targets: list[Target]) -> LabelSet:
             result.problems.extend(problems)
             if sentence:
                 result.sentences.append(sentence)
-    result.problems.extend(cross_record_problems(result.sentences, targets))
+    result.problems.extend(_checked_across_records(result.sentences, targets, key))
     return result
 
 

@@ -246,3 +246,33 @@ def test_a_read_is_reused_only_while_the_files_are_unchanged(tmp_path: Path, tar
     path.write_text("{not json\n", encoding="utf-8")
     (problem,) = load_labels([path], targets).problems
     assert str(problem).startswith(f"{path}:1: invalid JSON")
+
+
+def test_checks_across_records_are_kept_on_disk_for_other_processes(
+    tmp_path: Path, targets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new process (here: the reader without its in-process cache) takes the checks' result from
+    SIKAP_HOME/cache while the files, the targets and the code are unchanged, and checks again otherwise."""
+    from sikap.data import labels
+
+    monkeypatch.setenv("SIKAP_HOME", str(tmp_path / "home"))
+    text = "Rusia menembakkan rudal ke Ukraina."
+    path = write_jsonl(tmp_path / "batch.jsonl", [record("x-1", text, Russia="neutral", Ukraine="neutral")] * 2)
+    checked = []
+    real = labels.cross_record_problems
+    monkeypatch.setattr(labels, "cross_record_problems", lambda *a: checked.append(1) or real(*a))
+
+    def read() -> list[str]:
+        return [str(p) for p in labels._read_labels([path], targets, labels._files_key([path], targets)).problems]
+
+    first = read()
+    assert any("duplicate id 'x-1'" in p for p in first) and len(checked) == 1
+    cache = labels.checks_cache_file(labels._files_key([path], targets))
+    assert cache.exists()
+    assert read() == first and len(checked) == 1  # from disk
+    cache.write_text("{not json", encoding="utf-8")
+    assert read() == first and len(checked) == 2  # unreadable: checked again, and kept again
+    assert read() == first and len(checked) == 2
+    write_jsonl(path, [record("x-1", text, Russia="neutral", Ukraine="neutral")])
+    assert not any("duplicate id" in p for p in read()) and len(checked) == 3  # other content: checked again
+    assert len(list(cache.parent.glob("*.json"))) == 2
