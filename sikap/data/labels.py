@@ -241,11 +241,11 @@ def checks_cache_file(key: tuple) -> Path:
     """Where the checks across records of the files and targets ``key`` are kept, for this code and scikit-learn:
     a change to any module of ``sikap.data`` or ``sikap.text`` (the checks and the mention detection) names
     another file."""
-    import sklearn
+    from importlib.metadata import version  # not ``import sklearn``: a cache hit then imports no scikit-learn
 
     package = Path(__file__).resolve().parents[1]
     code = b"".join(p.read_bytes() for d in ("data", "text") for p in sorted((package / d).glob("*.py")))
-    name = hashlib.blake2b(repr(key).encode() + code + sklearn.__version__.encode(), digest_size=16).hexdigest()
+    name = hashlib.blake2b(repr(key).encode() + code + version("scikit-learn").encode(), digest_size=16).hexdigest()
     return sikap_home() / "cache" / "label-checks" / f"{name}.json"
 
 
