@@ -38,8 +38,15 @@ sys.path.insert(0, str(REPO))
 from sikap.service.process import running_service  # noqa: E402  (needs the repo on sys.path)
 
 CLIENT_PROCESSES = 2  # at most; each runs an asyncio loop with its share of the concurrent clients
-# The Classifier's max_batch_size, as serving/service.py sets it (read, not imported: importing starts BentoML).
-SERVED_BATCH = int(re.search(r"^BATCH_SIZE = (\d+)", (REPO / "serving" / "service.py").read_text(), re.M).group(1))
+SERVICE_SOURCE = REPO / "serving" / "service.py"  # read, not imported: importing it starts BentoML
+
+
+def service_constants() -> dict[str, str]:
+    """The module-level constants of serving/service.py, as written."""
+    return dict(re.findall(r"^([A-Z_]+) = (\S+)", SERVICE_SOURCE.read_text(), re.MULTILINE))
+
+
+SERVED_BATCH = int(service_constants()["BATCH_SIZE"])  # the Classifier's max_batch_size
 
 
 # ---------------------------------------------------------------- client process
@@ -205,9 +212,8 @@ def prepare_model(home: Path, precision: str, quick: bool, max_length: int, cons
 
 def batching_settings() -> str:
     """The batching, worker and thread settings as written in serving/service.py."""
-    source = (REPO / "serving" / "service.py").read_text()
-    found = re.findall(r"\b(max_batch_size|max_latency_ms|workers|threads)=([\w.]+)", source)
-    constants = dict(re.findall(r"^([A-Z_]+) = (\S+)", source, re.MULTILINE))
+    found = re.findall(r"\b(max_batch_size|max_latency_ms|workers|threads)=([\w.]+)", SERVICE_SOURCE.read_text())
+    constants = service_constants()
     return ", ".join(f"{k}={constants.get(v, v)}" for k, v in found)
 
 
