@@ -12,10 +12,11 @@ PORT ?= 3000
 setup: $(VENV)/.installed
 
 # torch is pinned first: 2.13.0 is a CPU build here; an unpinned torch would pull a multi-GB CUDA build.
+# --no-cache-dir: the venv holds the only copy of each wheel (the disk may be shared and short).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check "torch==2.13.0"
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/pip install --quiet --no-cache-dir --disable-pip-version-check "torch==2.13.0"
+	$(BIN)/pip install --quiet --no-cache-dir --disable-pip-version-check -e ".[dev]"
 	touch $@
 
 serve: setup

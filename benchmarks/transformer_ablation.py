@@ -106,16 +106,18 @@ def main() -> None:
     if not (args.base / "config.json").exists():
         sys.exit(f"{args.base}: no prepared base model; run `sikap base-model prepare` first")
     print(f"CPU: {cpu_flags()}")
-    home = Path(tempfile.mkdtemp(prefix="sikap-ablation-"))
-    os.environ["SIKAP_HOME"] = str(home)  # a scratch store: the project's models/ stays as it is
     results = []
-    for name in args.variants:
-        overrides = VARIANTS[name] | ({} if args.freeze_layers is None else {"freeze_layers": args.freeze_layers})
-        results.append(
-            run_variant(name, overrides, args.budget, args.limit, args.base.resolve(), home, args.fraction)
-        )
-        if args.json:
-            args.json.write_text(json.dumps(results, indent=2))
+    # A scratch store, removed at the end (each variant's model is up to 500 MB): the project's models/ stays as it is.
+    with tempfile.TemporaryDirectory(prefix="sikap-ablation-", ignore_cleanup_errors=True) as scratch:
+        home = Path(scratch)
+        os.environ["SIKAP_HOME"] = str(home)
+        for name in args.variants:
+            overrides = VARIANTS[name] | ({} if args.freeze_layers is None else {"freeze_layers": args.freeze_layers})
+            results.append(
+                run_variant(name, overrides, args.budget, args.limit, args.base.resolve(), home, args.fraction)
+            )
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=2))
     for r in results:
         if r["weight_average"]:
             print(f"{r['variant']}: weight average {r['weight_average']} (dev score: mean of stance and sentiment F1s)")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -91,6 +92,7 @@ def targets():
 # (BentoML reads its home once per process); under pytest-xdist one per worker, as tests rely on
 # which model is the newest in the store.
 # Idempotent: a second import of this module (e.g. as ``tests.conftest``) must not switch homes.
+_OWNS_SESSION_ROOT = not os.environ.get("SIKAP_TEST_SESSION_HOME")  # the process that made it removes it
 _SESSION_ROOT = Path(os.environ.get("SIKAP_TEST_SESSION_HOME") or tempfile.mkdtemp(prefix="sikap-test-home-"))
 os.environ["SIKAP_TEST_SESSION_HOME"] = str(_SESSION_ROOT)
 SESSION_HOME = _SESSION_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -119,6 +121,12 @@ LONGEST_FIRST = (
     "tests/models/onnx/test_export.py",
     "tests/models/basemodel/test_base_choice.py",
 )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The controller removes the session's model stores once every worker is done (disk is shared)."""
+    if _OWNS_SESSION_ROOT and not os.environ.get("PYTEST_XDIST_WORKER"):
+        shutil.rmtree(_SESSION_ROOT, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
