@@ -214,7 +214,11 @@ def batching_settings() -> str:
     """The batching, worker and thread settings as written in serving/service.py."""
     found = re.findall(r"\b(max_batch_size|max_latency_ms|workers|threads)=([\w.]+)", SERVICE_SOURCE.read_text())
     constants = service_constants()
-    return ", ".join(f"{k}={constants.get(v, v)}" for k, v in found)
+    settings = dict.fromkeys(f"{k}={constants.get(v, v)}" for k, v in found)  # both APIs: each setting once
+    from sikap.service.telemetry import REQUEST_LOG_ENV, request_log_enabled
+
+    settings[f"request log {'on' if request_log_enabled() else 'off'} ({REQUEST_LOG_ENV})"] = None
+    return ", ".join(settings)
 
 
 def main() -> None:

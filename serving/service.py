@@ -48,6 +48,7 @@ with bentoml.importing():
     from sikap.service.memory import cap_onednn_cache, start_trimming
     from sikap.service.remote import call_once_more_on_reset
     from sikap.service.request_timeout import cancel_finished_timers
+    from sikap.service.telemetry import service_telemetry
     from sikap.service.upgrade import read_status
     from sikap.text.articles import (
         article_mentions,
@@ -72,6 +73,8 @@ PACKED = packed_models()
 SERVED = resolve(among=PACKED)
 PINNED_BY = "SIKAP_MODEL pins the model" if os.environ.get("SIKAP_MODEL") else "the Bento serves the model it packs"
 POLL_SECONDS = float(os.environ.get("SIKAP_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+# Per-request access logs and trace spans: off unless SIKAP_REQUEST_LOG=1 (sikap.service.telemetry).
+TELEMETRY = service_telemetry()
 log = logging.getLogger("sikap.service")
 cancel_finished_timers()  # in both workers: BentoML's request timers held each request's memory for 300 s
 
@@ -100,7 +103,12 @@ def _count_swap(event: SwapEvent) -> None:
 # BentoML 1.4 renews the API's connection pool to the Classifier every `max_requests`
 # calls or `max_age` seconds by closing it, which fails every call still in flight
 # ("Server disconnected" → HTTP 500) under concurrent load; local sockets need no renewal.
-@bentoml.service(workers=1, traffic={"timeout": 300}, runner_connection={"max_requests": 2**31 - 1, "max_age": 10.0**9})
+@bentoml.service(
+    workers=1,
+    traffic={"timeout": 300},
+    runner_connection={"max_requests": 2**31 - 1, "max_age": 10.0**9},
+    **TELEMETRY,
+)
 class Classifier:
     """Loads the model (building the embedded default if the store is empty) and classifies batches."""
 
@@ -168,7 +176,7 @@ class Classifier:
         }
 
 
-@bentoml.service(traffic={"timeout": 300})
+@bentoml.service(traffic={"timeout": 300}, **TELEMETRY)
 class Sikap:
     """Sentiment and stance toward NATO, Russia and Ukraine in Indonesian news."""
 

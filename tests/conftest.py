@@ -99,6 +99,7 @@ SESSION_HOME = _SESSION_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
 SESSION_HOME.mkdir(parents=True, exist_ok=True)
 os.environ["SIKAP_HOME"] = str(SESSION_HOME)
 os.environ.pop("SIKAP_MODEL", None)
+os.environ.pop("SIKAP_REQUEST_LOG", None)  # the default (off); a test that wants the request log sets it
 os.environ["SIKAP_UPGRADE"] = "0"  # no background build of the strong model from `sikap serve` in tests
 
 

@@ -74,6 +74,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class RunningService:
     url: str
     pid: int
+    log: Path  # the service's output (both workers)
 
 
 def ephemeral_ports() -> range:
@@ -141,7 +142,7 @@ def serving(
                 if time.monotonic() > deadline:
                     raise SikapError(f"service not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
                 time.sleep(0.5)
-            yield RunningService(url, process.pid)
+            yield RunningService(url, process.pid, log)
         finally:
             stop_tree(process.pid)
             process.wait(5)

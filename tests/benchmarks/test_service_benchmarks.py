@@ -46,7 +46,9 @@ def test_service_load_serves_a_tiny_int8_model(run_benchmark: Run) -> None:
     )  # fmt: skip
     out = done.stdout
     assert re.search(r"^model: sikap-onnx:\S+ \(kind onnx, int8\)$", out, re.M)
-    assert re.search(r"^service settings \(serving/service.py\): .*max_batch_size=\d+", out, re.M)
+    settings = re.search(r"^service settings \(serving/service.py\): (.*)$", out, re.M)
+    assert settings and settings.group(1).count("max_batch_size=") == 1  # once, though both APIs set it
+    assert settings.group(1).endswith("request log off (SIKAP_REQUEST_LOG)")
     row = re.search(rf"^\| 2 \| (\d+) \| ({NUMBER}) \| {NUMBER} \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| ({NUMBER}) \|", out, re.M)
     assert row, out
     assert int(row.group(1)) > 0 and float(row.group(2)) > 0 and int(row.group(6)) == 0  # requests, rate, no errors

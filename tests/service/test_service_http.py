@@ -5,6 +5,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,20 +25,26 @@ from sikap.service.api_models import (
     MAX_SENTENCE_CHARS,
     MAX_SENTENCES,
 )
-from sikap.service.process import running_service
+from sikap.service.process import RunningService, running_service
 
 API_KEY = "test-key-0123"
 AUTH = {"authorization": f"Bearer {API_KEY}"}
 
 
 @pytest.fixture(scope="module")
-def url():
+def service() -> Iterator[RunningService]:
     """A service started on an empty store (it must build the embedded default itself, here from a small
-    cut of the shipped labels), with an API key."""
+    cut of the shipped labels), with an API key and the request log as configured by default (off)."""
     with tempfile.TemporaryDirectory(prefix="sikap-serve-") as home:
         labels = write_sample_labels(Path(home) / "labels")
-        with running_service(Path(home), SIKAP_API_KEY=API_KEY, SIKAP_LABELS=str(labels)) as service:
-            yield service.url
+        env = {"SIKAP_API_KEY": API_KEY, "SIKAP_LABELS": str(labels), "SIKAP_REQUEST_LOG": ""}
+        with running_service(Path(home), **env) as service:
+            yield service
+
+
+@pytest.fixture(scope="module")
+def url(service: RunningService) -> str:
+    return service.url
 
 
 def post(url: str, path: str, body, headers: dict | None = None) -> httpx.Response:
@@ -126,6 +133,16 @@ def test_analyze_segments_and_summarizes(url: str) -> None:
     expected = (russia["counts"]["support"] - russia["counts"]["oppose"]) / 2
     assert russia["net_stance"] == pytest.approx(expected)
     assert sum(summary["sentiment"]["counts"].values()) == 4
+
+
+def test_requests_leave_no_access_log_line_by_default(service: RunningService) -> None:
+    """Per-request access logs are off unless SIKAP_REQUEST_LOG=1 (sikap.service.telemetry); failed requests are
+    still logged."""
+    assert post(service.url, "/classify", {"sentences": ["NATO menggelar latihan bersama."]}).status_code == 200
+    assert post(service.url, "/classify", {"sentences": []}).status_code == 400
+    log = service.log.read_text(errors="replace")
+    assert "Service Classifier initialized" in log and "Exception on /classify [POST]" in log
+    assert "path=/classify" not in log  # neither the API's line nor the Classifier's (path=/classify_batch)
 
 
 def test_metadata_names_the_model(url: str) -> None:

@@ -1,6 +1,7 @@
 """The transformer path end to end on a tiny BERT built in the test run (the Hub is not reachable)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,7 @@ def test_service_serves_the_newest_transformer_then_env_override(transformer_tag
     import httpx
     from conftest import SESSION_HOME
 
-    with running_service(SESSION_HOME) as service:
+    with running_service(SESSION_HOME, SIKAP_REQUEST_LOG="1") as service:  # per-request access log on
         url = service.url
         meta = httpx.get(f"{url}/metadata").json()
         # The store's choice, not the default: the transformer, or an export or ensemble of it if another test of
@@ -185,6 +186,7 @@ def test_service_serves_the_newest_transformer_then_env_override(transformer_tag
         assert meta["tag"] == chosen.tag and meta["kind"] == chosen.kind and chosen.kind != "baseline"
         body = httpx.post(f"{url}/classify", json={"sentences": ["NATO mengecam Moskow."]}).json()
         assert body["model"] == meta["tag"] and body["results"][0]["stance"]["NATO"]["label"] != "none"
+        assert re.search(r"path=/classify\b.*status=200", service.log.read_text(errors="replace"))
     with running_service(SESSION_HOME, SIKAP_MODEL=default_tag) as service:
         url = service.url
         assert httpx.get(f"{url}/metadata").json()["tag"] == default_tag
