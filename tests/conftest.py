@@ -149,6 +149,19 @@ def sample_labels(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def bench_labels(sample_labels: Path, tmp_path_factory) -> Path:
+    """The sample labels and the first 4 articles of the realistic split: every evaluation split has sentences."""
+    labels = shutil.copytree(sample_labels, tmp_path_factory.mktemp("bench") / "labels")
+    (labels / "realistic").mkdir()
+    for path in sorted((Path(__file__).parents[1] / "labels" / "realistic").glob("*.jsonl")):
+        rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        articles = list(dict.fromkeys(json.loads(line)["article"] for line in rows))[:4]
+        kept = [line for line in rows if json.loads(line)["article"] in articles]
+        (labels / "realistic" / path.name).write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return labels
+
+
+@pytest.fixture(scope="session")
 def default_tag(sample_labels: Path) -> str:
     """An embedded default, trained once into the session store from ``sample_labels``: the real trainer and
     model kind in seconds. Tests of what the shipped labels teach use ``shipped_default_tag``."""

@@ -1,8 +1,6 @@
 """Running the scripts of ``benchmarks/`` as a user would: a fresh process, small sizes, a time limit."""
 
-import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,19 +11,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 Run = Callable[..., subprocess.CompletedProcess]
-
-
-@pytest.fixture(scope="session")
-def bench_labels(sample_labels: Path, tmp_path_factory) -> Path:
-    """The sample labels and the first 4 articles of the realistic split: every evaluation split has sentences."""
-    labels = shutil.copytree(sample_labels, tmp_path_factory.mktemp("bench") / "labels")
-    (labels / "realistic").mkdir()
-    for path in sorted((REPO / "labels" / "realistic").glob("*.jsonl")):
-        rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        articles = list(dict.fromkeys(json.loads(line)["article"] for line in rows))[:4]
-        kept = [line for line in rows if json.loads(line)["article"] in articles]
-        (labels / "realistic" / path.name).write_text("\n".join(kept) + "\n", encoding="utf-8")
-    return labels
 
 
 @pytest.fixture(scope="session")

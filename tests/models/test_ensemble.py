@@ -1,6 +1,7 @@
 """The ensemble kind on tiny models: fitting, the dev guarantee, the store round trip, evaluation and serving."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,6 +28,15 @@ def invoke(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
     return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _small_labels(bench_labels: Path) -> Iterator[None]:
+    """The module's builds, evaluations and dev scores read the sample labels with a few realistic articles: the
+    same code paths as on the shipped labels (every split), on a few hundred sentences."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SIKAP_LABELS", str(bench_labels))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -174,12 +184,13 @@ def test_service_serves_the_ensemble_by_preference(ensemble_tag: str) -> None:
         assert served["stance"] == local["stance"]
 
 
-def test_evaluation_covers_dev_test_and_the_held_out_realistic_split() -> None:
+def test_evaluation_covers_dev_test_and_the_held_out_realistic_split(monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
     from sikap.data.labels import LabelSet
     from sikap.evaluation.scoring import evaluation_sets
 
+    monkeypatch.delenv("SIKAP_LABELS")  # the shipped labels
     sentences = [s for s in load_labels().sentences if not s.held_out]
     held_out = [replace(s, held_out=True) for s in sentences[:30]]
     sets = dict(evaluation_sets(LabelSet([*held_out, *sentences[30:]])))

@@ -128,13 +128,15 @@ def test_an_invalid_member_setting_names_the_variable(ensemble: StoredModel, mon
 
 
 def test_the_ensemble_is_fitted_on_the_member_it_serves(
-    export_tag: str, default_tag: str, monkeypatch: pytest.MonkeyPatch
+    export_tag: str, default_tag: str, sample_labels: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a bf16 CPU the build fits its weights on the export's torch source in bf16, the member served there;
-    forced to the export, on the export. The metadata says which."""
+    forced to the export, on the export. The metadata says which. (Fitted on the sample labels' dev split: which
+    member is fitted does not depend on how many sentences it scores.)"""
     from sikap.data.labels import load_labels
     from sikap.models.ensemble_builder import build_ensemble
 
+    monkeypatch.setenv("SIKAP_LABELS", str(sample_labels))
     source = get_model(export_tag).metadata["source"]
     for env, loaded, kind in (({}, source, "transformer"), ({MEMBER_ENV: "onnx"}, export_tag, "onnx")):
         cpu(BF16_CPU, monkeypatch, **env)
