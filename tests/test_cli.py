@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from conftest import record, write_jsonl
 from typer.testing import CliRunner
 
@@ -115,3 +116,23 @@ def test_models_list_export_import_roundtrip(tmp_path: Path, default_tag: str) -
     delete_model(default_tag)
     imported = runner.invoke(app, ["models", "import", str(tmp_path / "m.bentomodel")])
     assert imported.exit_code == 0 and default_tag in imported.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SIKAP_REQUEST_LOG", "sometimes", "SIKAP_REQUEST_LOG must be 1 or 0"),
+        ("SIKAP_BATCH_GATHER_MS", "soon", "SIKAP_BATCH_GATHER_MS must be a number of milliseconds"),
+        ("SIKAP_BATCH_POLL_MS", "500", "SIKAP_BATCH_POLL_MS must be between"),
+    ],
+)
+def test_serve_refuses_a_bad_setting_before_starting(
+    name: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args, **kwargs):
+        raise AssertionError("nothing is built or started with a bad setting")
+
+    monkeypatch.setattr("sikap.models.loading.ensure_predictor", never)
+    monkeypatch.setattr("sikap.service.process.serve_until_signalled", never)
+    result = runner.invoke(app, ["serve", "--no-upgrade"], env={name: value})
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output

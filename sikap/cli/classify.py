@@ -60,9 +60,15 @@ def serve(
     SIKAP_UPGRADE=0 turn that off)."""
     from sikap.models.loading import ensure_predictor
     from sikap.paths import use_sikap_home
+    from sikap.service.batching import gather_ms, poll_interval_ms
     from sikap.service.process import serve_until_signalled
+    from sikap.service.telemetry import request_log_enabled
     from sikap.service.upgrade import read_status, start_background_build, upgrade_wanted
 
+    try:  # the service's settings from the environment, checked before anything is built or started
+        request_log_enabled(), gather_ms(), poll_interval_ms()
+    except ValueError as exc:
+        fail(str(exc))
     home = use_sikap_home()
     if model:
         os.environ["SIKAP_MODEL"] = model

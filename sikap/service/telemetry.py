@@ -12,8 +12,8 @@ the Prometheus metrics at ``/metrics``.
 import os
 
 REQUEST_LOG_ENV = "SIKAP_REQUEST_LOG"
-# Regular expressions searched in the URL: the public APIs and the Classifier's batch APIs ("/classify_…").
-TRACED_ONLY_ON_REQUEST = ("/classify", "/analyze")
+# Searched in each URL (regular expressions): the public APIs and the Classifier's batch APIs ("/classify_…").
+API_URL_PATTERNS = ("/classify", "/analyze")
 _ON, _OFF = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -29,4 +29,4 @@ def service_telemetry(environ: dict[str, str] | None = None) -> dict:
     """Keyword arguments of ``@bentoml.service`` for the request telemetry ``SIKAP_REQUEST_LOG`` asks for."""
     if request_log_enabled(environ):
         return {}
-    return {"logging": {"access": {"enabled": False}}, "tracing": {"excluded_urls": list(TRACED_ONLY_ON_REQUEST)}}
+    return {"logging": {"access": {"enabled": False}}, "tracing": {"excluded_urls": list(API_URL_PATTERNS)}}
