@@ -2,8 +2,10 @@
 
 import json
 import os
+import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,16 @@ def record(id: str, text: str, sentiment: str = "neutral", **stance: str) -> dic
         "sentiment": sentiment,
         "stance": {"NATO": "none", "Russia": "none", "Ukraine": "none", **stance},
     }
+
+
+def log_once_it_says(log: Path, pattern: str, timeout: float = 15.0) -> str:
+    """The text of a service's ``log`` once a line matches ``pattern`` (a regex): the workers write their lines
+    after answering, so a line may land just after the response."""
+    deadline = time.monotonic() + timeout
+    while not re.search(pattern, text := log.read_text(errors="replace")):
+        assert time.monotonic() < deadline, f"no line matching {pattern!r} in {log} after {timeout:g} s:\n{text[-2000:]}"
+        time.sleep(0.1)
+    return text
 
 
 def write_jsonl(path: Path, rows: list) -> Path:

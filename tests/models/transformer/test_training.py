@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import log_once_it_says
 from typer.testing import CliRunner
 
 from sikap.cli import app
@@ -186,7 +187,7 @@ def test_service_serves_the_newest_transformer_then_env_override(transformer_tag
         assert meta["tag"] == chosen.tag and meta["kind"] == chosen.kind and chosen.kind != "baseline"
         body = httpx.post(f"{url}/classify", json={"sentences": ["NATO mengecam Moskow."]}).json()
         assert body["model"] == meta["tag"] and body["results"][0]["stance"]["NATO"]["label"] != "none"
-        assert re.search(r"path=/classify\b.*status=200", service.log.read_text(errors="replace"))
+        assert re.search(r"path=/classify\b.*status=200", log_once_it_says(service.log, r"path=/classify\b"))
     with running_service(SESSION_HOME, SIKAP_MODEL=default_tag) as service:
         url = service.url
         assert httpx.get(f"{url}/metadata").json()["tag"] == default_tag
