@@ -119,17 +119,18 @@ os.environ["SIKAP_UPGRADE"] = "0"  # no background build of the strong model fro
 # one worker, so its module fixtures (services, trained models) are built once. Workers take files in collection
 # order: the files that take longest (CPU time measured on 2 cores) come first, so none is left alone at the end.
 LONGEST_FIRST = (
+    "tests/benchmarks/test_build_benchmarks.py",  # tiny models trained, exported and timed in fresh processes
+    "tests/benchmarks/test_model_benchmarks.py",  # stored tiny models timed in fresh processes
     "tests/models/test_predictor.py",  # the shipped default: trained on all labels
     "tests/models/basemodel/test_convert.py",
-    "tests/benchmarks/test_model_benchmarks.py",  # tiny models trained, exported and timed in fresh processes
     "tests/service/test_kill_faults.py",
     "tests/benchmarks/test_service_benchmarks.py",  # three services under load
+    "tests/batch/test_batch.py",
+    "tests/service/test_service_http.py",
+    "tests/text/test_furniture.py",
+    "tests/models/transformer/test_training.py",
     "tests/models/test_ensemble.py",
     "tests/service/test_swap_under_load.py",
-    "tests/text/test_furniture.py",
-    "tests/service/test_service_http.py",
-    "tests/batch/test_batch.py",
-    "tests/models/transformer/test_training.py",
     "tests/service/test_service_shutdown.py",
     "tests/models/onnx/test_export.py",
     "tests/models/basemodel/test_base_choice.py",
@@ -176,7 +177,7 @@ def bench_labels(sample_labels: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def default_tag(sample_labels: Path) -> str:
     """An embedded default, trained once into the session store from ``sample_labels``: the real trainer and
-    model kind in seconds. Tests of what the shipped labels teach use ``shipped_default_tag``."""
+    model kind in seconds. Tests of what the shipped labels teach: ``tests/models/test_predictor.py``."""
     from sikap.models.loading import build_default_model
 
     with pytest.MonkeyPatch.context() as patch:
@@ -190,22 +191,6 @@ def default_predictor(default_tag: str):
     from sikap.models.store import get_model
 
     return load_stored(get_model(default_tag))
-
-
-@pytest.fixture(scope="session")
-def shipped_default_tag() -> str:
-    """The embedded default as shipped: trained once from all of ``labels/`` into the session store (minutes)."""
-    from sikap.models.loading import build_default_model
-
-    return build_default_model()
-
-
-@pytest.fixture(scope="session")
-def shipped_default_predictor(shipped_default_tag: str):
-    from sikap.models.loading import load_stored
-    from sikap.models.store import get_model
-
-    return load_stored(get_model(shipped_default_tag))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,7 @@
+"""The embedded default as shipped: the output contract and what the shipped labels teach."""
+
 import math
+from collections.abc import Iterator
 
 import pytest
 
@@ -9,6 +12,26 @@ SENTENCES = [
     "Kremlin menuding NATO memperluas kehadiran militernya di dekat perbatasan Rusia.",
     "Harga beras di pasar induk turun tipis pekan ini.",
 ]
+
+
+@pytest.fixture(scope="module")
+def shipped_default_tag() -> Iterator[str]:
+    """Trained from all of ``labels/`` into the session store (a minute or two), and removed afterwards: later test
+    modules on this worker expect the newest default in the store to be the session's ``default_tag``."""
+    from sikap.models.loading import build_default_model
+    from sikap.models.store import delete_model
+
+    tag = build_default_model()
+    yield tag
+    delete_model(tag)
+
+
+@pytest.fixture(scope="module")
+def shipped_default_predictor(shipped_default_tag: str):
+    from sikap.models.loading import load_stored
+    from sikap.models.store import get_model
+
+    return load_stored(get_model(shipped_default_tag))
 
 
 @pytest.fixture(scope="module")
