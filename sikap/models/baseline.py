@@ -23,6 +23,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sikap.cpu import free_cores
 from sikap.data.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, labels_hash
 from sikap.evaluation.metrics import evaluate_predictions, headline
+from sikap.models import lean_pipeline
 from sikap.models.predictor import Predictor
 from sikap.models.slot_window import SlotWindow
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
@@ -80,7 +81,7 @@ def fit_classifier(c: float, features, labels: list[str]) -> LogisticRegression:
 
 def _ordered_proba(pipe: Pipeline, texts: list[str], classes: tuple[str, ...]) -> np.ndarray:
     """Probabilities with columns in ``classes`` order (a class unseen in training gets 0)."""
-    raw = pipe.predict_proba(texts)
+    raw = lean_pipeline.predict_proba(pipe, texts)
     out = np.zeros((len(texts), len(classes)))
     for j, cls in enumerate(pipe.classes_):
         out[:, classes.index(cls)] = raw[:, j]
