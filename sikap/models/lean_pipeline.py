@@ -24,6 +24,8 @@ NORMALIZE = {"l2": inplace_csr_row_normalize_l2, "l1": inplace_csr_row_normalize
 
 def lean_parts(pipe: Pipeline) -> tuple[list[TfidfVectorizer], LogisticRegression] | None:
     """The vectorizers and the classifier of a pipeline of the default's shape, else None."""
+    if not isinstance(pipe, Pipeline):  # any other estimator with predict_proba: sklearn's (or its own) path
+        return None
     steps = dict(pipe.steps)
     union, classifier = steps.get("features"), steps.get("classifier")
     if len(steps) != 2 or not isinstance(union, FeatureUnion) or not isinstance(classifier, LogisticRegression):

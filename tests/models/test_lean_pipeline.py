@@ -51,12 +51,18 @@ def test_two_and_three_class_heads_with_the_slot_window_match_sklearn(classes: i
         Pipeline([("features", make_features()), ("scale", MaxAbsScaler()), ("classifier", LogisticRegression())]),
         Pipeline([("features", FeatureUnion([("w", TfidfVectorizer())], transformer_weights={"w": 2.0})), ("classifier", LogisticRegression())]),
         Pipeline([("features", FeatureUnion([("w", TfidfVectorizer())])), ("classifier", SGDClassifier(loss="log_loss"))]),
+        LogisticRegression(),  # not a pipeline: fitted on the TF-IDF of the texts below
     ],
-    ids=["another step", "weighted union", "another classifier"],
+    ids=["another step", "weighted union", "another classifier", "no pipeline"],
 )  # fmt: skip
-def test_pipelines_of_another_shape_go_through_sklearn(pipe: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
-    pipe = fitted(pipe, 3)
-    expected = pipe.predict_proba(TEXTS)
+def test_pipelines_of_another_shape_go_through_sklearn(pipe, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = TEXTS
+    if not isinstance(pipe, Pipeline):
+        texts = TfidfVectorizer().fit_transform(TEXTS)
+        pipe.fit(texts[:4], ["a", "b", "c", "a"])
+    else:
+        pipe = fitted(pipe, 3)
+    expected = pipe.predict_proba(texts)
     assert lean_pipeline.lean_parts(pipe) is None
     monkeypatch.setattr(lean_pipeline, "tfidf", lambda *_: pytest.fail("the lean path ran"))
-    np.testing.assert_array_equal(lean_pipeline.predict_proba(pipe, TEXTS), expected)
+    np.testing.assert_array_equal(lean_pipeline.predict_proba(pipe, texts), expected)
