@@ -21,7 +21,9 @@ from pathlib import Path
 from sikap.errors import SikapError
 from sikap.paths import REPO_ROOT
 
-GRACE_SECONDS = 6.0  # for bentoml to stop its workers, before they are killed; all are gone within 10 s
+# For bentoml to stop its workers, before they are killed; all are gone within 10 s. 6 s was too close: on a
+# loaded 2-core machine the kill and the reaping after it took the total past 10 s.
+GRACE_SECONDS = 5.0
 
 
 def stop_tree(pid: int, grace: float = GRACE_SECONDS) -> None:
@@ -86,12 +88,18 @@ def ephemeral_ports() -> range:
     return range(low, high + 1)
 
 
+# Ray's default ports for its workers (``min_worker_port`` / ``max_worker_port``): a local Ray instance (the
+# ``ray`` scoring engine) binds ports there while it starts workers.
+RAY_WORKER_PORTS = range(10_002, 20_000)
+
+
 def free_port() -> int:
-    """A free port *outside* the ephemeral range: BentoML's workers pick their own ports by binding to 0
-    (its control socket, runner sockets), and a port we had picked there and released could be handed to
-    one of them before the HTTP server bound it ("Address already in use")."""
+    """A free port *outside* the ephemeral range and Ray's worker ports: BentoML's workers pick their own
+    ports by binding to 0 (its control socket, runner sockets), and Ray binds its workers' ports in
+    :data:`RAY_WORKER_PORTS`; a port we had picked in either and released could be taken before the HTTP
+    server bound it ("Address already in use")."""
     ephemeral = ephemeral_ports()
-    below, above = range(10_000, ephemeral.start), range(ephemeral.stop, 65_536)
+    below, above = range(RAY_WORKER_PORTS.stop, ephemeral.start), range(ephemeral.stop, 65_536)
     candidates = max(below, above, key=len)  # the larger of the two sides the kernel never hands out
     for port in random.sample(candidates, min(64, len(candidates))):
         with socket.socket() as s:

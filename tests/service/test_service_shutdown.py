@@ -13,7 +13,7 @@ import psutil
 import pytest
 from conftest import SESSION_HOME
 
-from sikap.service.api_models import MAX_REQUEST_CHARS
+from sikap.service.api_models import MAX_REQUEST_CHARS, MAX_REQUEST_SENTENCES
 from sikap.service.process import free_port
 
 
@@ -46,8 +46,10 @@ def test_serve_stops_every_process_within_10_s(default_tag: str, stop: signal.Si
         wait_ready(url, process)
         descendants = psutil.Process(process.pid).children(recursive=True)
         assert len(descendants) >= 3  # bentoml serve, the API worker, the Classifier worker
-        text = "Pasukan Rusia menggempur Kharkiv lagi dan NATO mengecamnya. " * (MAX_REQUEST_CHARS // 62)
-        body = {"articles": [{"text": text[: MAX_REQUEST_CHARS // 2]}, {"text": text[: MAX_REQUEST_CHARS // 2]}]}
+        # the heaviest request the budgets allow (MAX_REQUEST_SENTENCES sentences), so it is still running
+        text = "Pasukan Rusia menggempur Kharkiv lagi dan NATO mengecamnya. " * (MAX_REQUEST_SENTENCES // 2 - 1)
+        assert len(text) < MAX_REQUEST_CHARS // 2
+        body = {"articles": [{"text": text}, {"text": text}]}
         in_flight = threading.Thread(target=lambda: _post_quietly(f"{url}/analyze", body), daemon=True)
         in_flight.start()
         time.sleep(0.5)
