@@ -28,7 +28,10 @@ def fitted(pipe: Pipeline, classes: int) -> Pipeline:
     return pipe.fit(texts, labels)
 
 
-def test_the_default_heads_take_the_lean_path_with_sklearns_probabilities(default_predictor, sample_labels) -> None:
+def test_the_default_heads_take_the_lean_path_with_sklearns_probabilities(
+    default_predictor, sample_labels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIKAP_LABELS", str(sample_labels))  # the labels the default was trained on, not all 21k
     texts = [s.text for s in load_labels().sentences][:300] + TEXTS
     heads = {"sentiment": default_predictor.sentiment, **default_predictor.stance}
     for name, pipe in heads.items():
