@@ -24,6 +24,7 @@ from sikap.cpu import free_cores
 from sikap.data.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, labels_hash
 from sikap.evaluation.metrics import evaluate_predictions, headline
 from sikap.models import lean_pipeline
+from sikap.models.char_ngrams import CharNgramVectorizer
 from sikap.models.predictor import Predictor
 from sikap.models.slot_window import SlotWindow
 from sikap.schema import MENTIONED_STANCES, SENTIMENTS
@@ -44,13 +45,15 @@ PARALLEL_GRID_ROWS = 5000  # a fit on fewer sentences takes about as long as sta
 
 
 def make_features(slot_width: int = 0) -> FeatureUnion:
-    """Word 1-2-grams and character 2-5-grams, TF-IDF weighted; with a ``slot_width`` (stance), also the
-    side-tagged words and bigrams within that many tokens of the target's slot."""
+    """Word 1-2-grams and character 2-5-grams (counted per word: :mod:`sikap.models.char_ngrams`), TF-IDF weighted;
+    with a ``slot_width`` (stance), also the side-tagged words and bigrams within that many tokens of the slot."""
     parts = [
         ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
         (
             "chars",
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=60000),
+            CharNgramVectorizer(
+                analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=60000
+            ),
         ),
     ]
     if slot_width:

@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 import msgpack
+import pytest
 from rich.console import Console
 
 from sikap.text.furniture.mockups import write_pages
@@ -178,3 +179,18 @@ def test_screenshot_report_builds_the_report_and_calls_the_browser(
     arguments = (bin_dir / "arguments.txt").read_text().splitlines()
     assert "--headless" in arguments and "--window-size=800,600" in arguments
     assert arguments[-1] == page.resolve().as_uri()
+
+
+def test_char_ngrams_compares_the_two_countings_and_the_build(run_benchmark: Run) -> None:
+    done = run_benchmark("char_ngrams.py", "--rounds", 1, "--sentences", 40, "--build")
+    out = done.stdout
+    assert out.startswith("Architecture:") and re.search(r"^\d+ train sentences, \d+ features; 40 dev sentences", out, re.M)
+    rows = re.findall(rf"^\| (.+?) \| ({NUMBER}) \| ({NUMBER}) \| ({NUMBER}) \|$", out, re.M)
+    assert [step for step, *_ in rows] == [
+        "fit_transform, CPU s",
+        *(f"counts in calls of {n}, CPU ms a sentence" for n in (1, 32, 512)),
+        "the default's fit_baseline, CPU s",
+    ]
+    for _, sklearn, per_word, ratio in rows:
+        assert float(sklearn) > 0 and float(per_word) >= 0
+        assert float(ratio) == pytest.approx(float(per_word) / float(sklearn), abs=0.01 + 0.05 * float(ratio))
