@@ -12,11 +12,14 @@ The status names the builder process (pid, start time, host): a ``running`` buil
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from sikap.io import write_atomic
 STATUS_FILE = "upgrade.json"
 # seconds: psutil derives a process's start time from the boot time, which it reads to the second
 START_TOLERANCE = 1.0
+STEP_GRACE_SECONDS = 10.0  # a step's process asked to stop (SIGTERM) is killed after this
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,34 @@ def eta_seconds(steps: tuple[Step, ...], index: int, elapsed: float) -> int:
     return round(current + sum(s.expected_seconds for s in steps[index + 1 :]))
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def sigterm_exits() -> Iterator[None]:
+    """Inside, SIGTERM raises SystemExit (in the main thread; elsewhere signals cannot be handled) instead of
+    ending the process at once, so cleanup in ``finally`` runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_process(process: subprocess.Popen, grace: float = STEP_GRACE_SECONDS) -> None:
+    """SIGTERM ``process``, SIGKILL it if it is still there after ``grace`` seconds, and reap it."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def build_strong_model(
     home: Path,
     steps: tuple[Step, ...] = STEPS,
@@ -114,7 +146,17 @@ def build_strong_model(
     poll: float = 2.0,
     run_kwargs: dict | None = None,
 ) -> bool:
-    """Run ``steps`` in order, writing the status after each change; True when all succeeded."""
+    """Run ``steps`` in order, writing the status after each change; True when all succeeded.
+
+    Stopped (Ctrl-C, SIGTERM, an error), it stops the running step's process first: a step is never left running
+    on its own. The status then reads ``interrupted`` (:func:`read_status`)."""
+    with sigterm_exits():
+        return _run_steps(home, steps, echo, poll, run_kwargs)
+
+
+def _run_steps(
+    home: Path, steps: tuple[Step, ...], echo: Callable[[str], None], poll: float, run_kwargs: dict | None
+) -> bool:
     started = time.time()
     for index, step in enumerate(steps):
         label = f"{index + 1}/{len(steps)} {step.name}"
@@ -122,10 +164,15 @@ def build_strong_model(
         for command in filter(None, (step.command, step.fallback)):
             step_start = time.monotonic()
             process = subprocess.Popen(command, **(run_kwargs or {}))
-            while process.poll() is None:
-                elapsed = time.monotonic() - step_start
-                write_status(home, state="running", step=label, eta=eta_seconds(steps, index, elapsed), started=started)
-                time.sleep(poll)
+            try:
+                while process.poll() is None:
+                    elapsed = time.monotonic() - step_start
+                    eta = eta_seconds(steps, index, elapsed)
+                    write_status(home, state="running", step=label, eta=eta, started=started)
+                    time.sleep(poll)
+            finally:
+                if process.poll() is None:  # stopped from outside while the step runs
+                    stop_process(process)
             if process.returncode == 0:
                 break
             echo(f"step {label} failed with exit code {process.returncode}: {' '.join(command[2:])}")

@@ -152,3 +152,30 @@ def test_a_status_from_another_host_or_without_a_pid_is_taken_as_written(tmp_pat
     for status in ({"state": "running", "pid": 2**22 + 1, "pid_started": 0, "host": "elsewhere"}, {"state": "running"}):
         (tmp_path / "upgrade.json").write_text(json.dumps(status))
         assert read_status(tmp_path)["state"] == "running"
+
+
+BUILD_WITH_A_LONG_STEP = """
+import sys
+from pathlib import Path
+from sikap.service.upgrade import Step, build_strong_model
+step = Step("fine-tuning", [sys.executable, "-c", "import time; time.sleep(120)"], 100)
+build_strong_model(Path(sys.argv[1]), (step,), echo=print, poll=0.05)
+"""
+
+
+def test_a_stopped_build_stops_its_running_step(tmp_path):
+    """SIGTERM or SIGINT to the builder alone (`kill PID`, not the terminal's whole group) stops the step it runs:
+    `make model` killed during fine-tuning left the training process running on its own."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        builder = psutil.Popen([sys.executable, "-c", BUILD_WITH_A_LONG_STEP, str(tmp_path)], stdout=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not builder.children():
+            assert time.monotonic() < deadline and builder.poll() is None, "the step never started"
+            time.sleep(0.05)
+        [step] = builder.children()
+        builder.send_signal(sig)
+        # SIGTERM: SystemExit(143); SIGINT: KeyboardInterrupt, which Python ends by the signal itself
+        assert builder.wait(20) == {signal.SIGTERM: 143, signal.SIGINT: -signal.SIGINT}[sig]
+        _, alive = psutil.wait_procs([step], timeout=5)
+        assert not alive, f"the step outlived the builder stopped by {sig.name}"
+        assert read_status(tmp_path)["state"] == "interrupted"
