@@ -12,9 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,15 @@ def stop_tree(pid: int, grace: float = GRACE_SECONDS) -> None:
     psutil.wait_procs(alive, timeout=3)
 
 
+@contextmanager
+def scratch_dir(parent: str | None = None) -> Iterator[str]:
+    """A temporary folder (in ``parent``, else the system's) to be a service's ``TMPDIR``, removed with whatever
+    its processes left there: BentoML's client in the API worker makes a folder in the temporary directory at
+    start and leaves it behind when the worker is stopped."""
+    with tempfile.TemporaryDirectory(prefix="sikap-serve-", dir=parent, ignore_cleanup_errors=True) as path:
+        yield path
+
+
 def serve_command(host: str, port: int) -> list[str]:
     return [sys.executable, "-m", "bentoml", "serve", "serving.service:Sikap", "--host", host, "--port", str(port)]
 
@@ -53,20 +63,17 @@ def serve_until_signalled(host: str, port: int, companions: list[subprocess.Pope
     build) with them. Returns the exit code."""
     received: list[int] = []
     previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum)) for sig in STOP_SIGNALS}
-    try:
-        process = subprocess.Popen(serve_command(host, port), cwd=REPO_ROOT)
+    with ExitStack() as undo:  # on the way out, in reverse: companions stopped, scratch removed, handlers back
+        undo.callback(lambda: [signal.signal(sig, handler) for sig, handler in previous.items()])
+        scratch = undo.enter_context(scratch_dir())
+        undo.callback(lambda: [stop_tree(c.pid) for c in companions or [] if c.poll() is None])
+        process = subprocess.Popen(serve_command(host, port), cwd=REPO_ROOT, env={**os.environ, "TMPDIR": scratch})
         while process.poll() is None and not received:
             time.sleep(0.2)
         if received:
             stop_tree(process.pid)
             return 128 + received[0]
         return process.returncode
-    finally:
-        for companion in companions or []:
-            if companion.poll() is None:
-                stop_tree(companion.pid)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -128,14 +135,16 @@ def running_service(home: Path, log: Path | None = None, timeout: float = 240, *
 def serving(
     command: list[str], port: int, cwd: Path, env: dict[str, str], log: Path, timeout: float = 240
 ) -> Iterator[RunningService]:
-    """Run ``command``, a ``bentoml serve`` listening on 127.0.0.1:``port``, in ``cwd`` with exactly ``env``,
-    its output in ``log``; yields once ``/readyz`` answers, and stops it and all its workers afterwards."""
+    """Run ``command``, a ``bentoml serve`` listening on 127.0.0.1:``port``, in ``cwd`` with exactly ``env`` (its
+    ``TMPDIR`` a :func:`scratch_dir` in env's), its output in ``log``; yields once ``/readyz`` answers, and stops it
+    and all its workers afterwards."""
     import httpx
 
-    with log.open("w") as handle:
+    with log.open("w") as handle, scratch_dir(env.get("TMPDIR")) as scratch:
         process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
+            command, cwd=cwd, env={**env, "TMPDIR": scratch}, stdout=handle, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout

@@ -19,7 +19,10 @@ from sikap.service.process import running_service
 
 
 def sikap_process(home: Path, *args: str, labels: Path | None = None) -> subprocess.Popen:
-    env = {**os.environ, "SIKAP_HOME": str(home)}
+    # Temporary files inside the test's folder: a process killed with -9 cannot remove them (the export's staging)
+    scratch = home.parent / "tmp"
+    scratch.mkdir(exist_ok=True)
+    env = {**os.environ, "SIKAP_HOME": str(home), "TMPDIR": str(scratch)}
     env.pop("SIKAP_MODEL", None)
     if labels:
         env["SIKAP_LABELS"] = str(labels)

@@ -1,12 +1,15 @@
 """`sikap serve` stops on SIGTERM or SIGINT with every process it started, even with a request in flight."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import suppress
+from pathlib import Path
 
 import httpx
 import psutil
@@ -33,7 +36,10 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 180) -> Non
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_serve_stops_every_process_within_10_s(default_tag: str, stop: signal.Signals, tmp_path) -> None:
     port = free_port()
-    env = {**os.environ, "SIKAP_HOME": str(SESSION_HOME)}
+    # The temporary directory of sikap serve and all it starts; short (not in tmp_path): BentoML puts its workers'
+    # Unix sockets there, whose paths may not exceed 107 bytes
+    scratch = Path(tempfile.mkdtemp(prefix="shutdown-"))
+    env = {**os.environ, "SIKAP_HOME": str(SESSION_HOME), "TMPDIR": str(scratch)}
     env.pop("SIKAP_API_KEY", None)
     with (tmp_path / "serve.log").open("w") as log:
         process = subprocess.Popen(
@@ -58,12 +64,14 @@ def test_serve_stops_every_process_within_10_s(default_tag: str, stop: signal.Si
         assert process.wait(10) == 128 + stop
         _, alive = psutil.wait_procs(descendants, timeout=max(0.0, 10 - (time.monotonic() - start)))
         assert not alive, f"still running 10 s after {stop.name}: {alive}"
+        assert not list(scratch.iterdir()), "temporary files left behind"
     finally:  # whatever the outcome, leave nothing running
         for leftover in descendants:
             with suppress(psutil.NoSuchProcess):
                 leftover.kill()
         if process.poll() is None:
             process.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _post_quietly(url: str, body: dict) -> None:
