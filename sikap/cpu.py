@@ -28,6 +28,9 @@ def free_cores(sample_seconds: float = 0.2) -> int:
 
 # CPU flags (Linux /proc/cpuinfo names) of native bf16 matrix arithmetic; without them torch emulates bf16, slower than fp32.
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+# Int8 dot-product instructions (VNNI, AMX-INT8). Without them ONNX Runtime's int8 matrix products take several
+# instructions a step: on an AVX2-only EPYC the int8 e5 export ran 37 sentences/s, its torch source in fp32 55.
+NATIVE_INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 
 
 def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
@@ -45,6 +48,11 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
 def has_native_bf16(flags: frozenset[str] | set[str] | None = None) -> bool:
     """Whether the CPU (``flags``, default this one's) multiplies bf16 natively (AVX512-BF16 or AMX-BF16)."""
     return bool(NATIVE_BF16_FLAGS & (cpu_flags() if flags is None else flags))
+
+
+def has_native_int8(flags: frozenset[str] | set[str] | None = None) -> bool:
+    """Whether the CPU (``flags``, default this one's) has int8 dot-product instructions (VNNI or AMX-INT8)."""
+    return bool(NATIVE_INT8_FLAGS & (cpu_flags() if flags is None else flags))
 
 
 def env_choice(name: str, choices: tuple[str, ...], value: str | None = None) -> str:

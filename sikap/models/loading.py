@@ -42,12 +42,16 @@ def member_setting() -> str:
     return env_choice(MEMBER_ENV, MEMBER_SETTINGS)
 
 
-def choose_transformer_member(named: StoredModel, source: str | None, bf16: bool, setting: str) -> tuple[str, str]:
+def choose_transformer_member(
+    named: StoredModel, source: str | None, bf16: bool, setting: str, native_int8: bool = True
+) -> tuple[str, str]:
     """The tag to load for an ensemble's transformer member ``named``, and why.
 
     ``source``: the tag of its torch source when ``named`` is an ONNX export whose source is in the store,
     else ``None``. ``auto`` loads the source where the CPU has native bf16 (bf16 torch outruns the int8
-    export there), else the export; ``torch`` and ``onnx`` force the choice (``torch`` needs the source).
+    export there), or where an int8 export would run without int8 dot-product instructions (``native_int8``
+    false: fp32 torch outruns it there), else the export; ``torch`` and ``onnx`` force the choice (``torch``
+    needs the source).
     """
     if named.kind != "onnx":
         return named.tag, f"the member is a {named.kind} model"
@@ -62,6 +66,8 @@ def choose_transformer_member(named: StoredModel, source: str | None, bf16: bool
         return source, f"{MEMBER_ENV}=torch"
     if bf16:
         return source, "the CPU has native bf16 and the export's torch source is in the store"
+    if named.metadata.get("precision") == "int8" and not native_int8:
+        return source, "the CPU has neither native bf16 nor int8 dot products (VNNI): fp32 torch outruns the int8 export"
     return named.tag, "the CPU has no native bf16 (avx512_bf16 or amx_bf16)"
 
 
@@ -81,10 +87,11 @@ def stored_source(named: StoredModel) -> str | None:
 def load_transformer_member(named: StoredModel) -> tuple[Predictor, dict]:
     """Load an ensemble's transformer member as :func:`choose_transformer_member` picks it; returns it and the
     choice (``/metadata`` shows it)."""
-    from sikap.cpu import has_native_bf16
+    from sikap.cpu import has_native_bf16, has_native_int8
     from sikap.models.store import get_model
 
-    tag, reason = choose_transformer_member(named, stored_source(named), has_native_bf16(), member_setting())
+    source = stored_source(named)
+    tag, reason = choose_transformer_member(named, source, has_native_bf16(), member_setting(), has_native_int8())
     log.info("ensemble transformer member: loading %s for %s (%s)", tag, named.tag, reason)
     predictor = load_stored(named if tag == named.tag else get_model(tag))
     return predictor, {"named": named.tag, "loaded": tag, "kind": predictor.kind, "reason": reason}

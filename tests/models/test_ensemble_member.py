@@ -19,6 +19,7 @@ from sikap.text.targets import load_targets
 
 BF16_CPU = frozenset({"avx2", "avx512f", "amx_bf16"})
 AVX2_CPU = frozenset({"avx2", "fma"})
+VNNI_CPU = AVX2_CPU | {"avx512f", "avx512_vnni"}  # int8 dot products, no bf16
 SENTENCES = ["Rusia menembakkan rudal ke Kyiv.", "NATO mengecam serangan Rusia ke Ukraina."]
 
 
@@ -26,21 +27,24 @@ def stored(tag: str, kind: str, **metadata: str) -> StoredModel:
     return StoredModel(tag, kind, datetime.now(UTC), Path("/nowhere"), metadata)
 
 
-EXPORT = stored("sikap-onnx:1-int8", "onnx", source="sikap:1")
+EXPORT = stored("sikap-onnx:1-int8", "onnx", source="sikap:1", precision="int8")
+FP32_EXPORT = stored("sikap-onnx:1-fp32", "onnx", source="sikap:1", precision="fp32")
 
 
 @pytest.mark.parametrize(
-    ("source", "bf16", "setting", "expected"),
+    ("named", "source", "bf16", "int8", "setting", "expected"),
     [
-        ("sikap:1", True, "auto", "sikap:1"),
-        ("sikap:1", False, "auto", "sikap-onnx:1-int8"),
-        (None, True, "auto", "sikap-onnx:1-int8"),
-        ("sikap:1", True, "onnx", "sikap-onnx:1-int8"),
-        ("sikap:1", False, "torch", "sikap:1"),
+        (EXPORT, "sikap:1", True, True, "auto", "sikap:1"),  # native bf16: bf16 torch
+        (EXPORT, "sikap:1", False, True, "auto", "sikap-onnx:1-int8"),  # VNNI, no bf16: the int8 export
+        (EXPORT, "sikap:1", False, False, "auto", "sikap:1"),  # neither: fp32 torch
+        (FP32_EXPORT, "sikap:1", False, False, "auto", "sikap-onnx:1-fp32"),  # an fp32 export needs no VNNI
+        (EXPORT, None, True, False, "auto", "sikap-onnx:1-int8"),  # no source: the export whatever the CPU
+        (EXPORT, "sikap:1", True, False, "onnx", "sikap-onnx:1-int8"),
+        (EXPORT, "sikap:1", False, True, "torch", "sikap:1"),
     ],
 )
-def test_member_choice(source: str | None, bf16: bool, setting: str, expected: str) -> None:
-    tag, reason = choose_transformer_member(EXPORT, source, bf16, setting)
+def test_member_choice(named: StoredModel, source: str | None, bf16: bool, int8: bool, setting: str, expected: str):
+    tag, reason = choose_transformer_member(named, source, bf16, setting, native_int8=int8)
     assert tag == expected and reason
 
 
@@ -119,6 +123,20 @@ def test_an_export_whose_source_is_gone_is_served_itself(export_tag: str, monkey
     orphan = replace(export, metadata={**export.metadata, "source": "sikap:20000101-000000-deadbeef"})
     predictor, choice = load_transformer_member(orphan)
     assert predictor.kind == "onnx" and "not in the store" in choice["reason"]
+
+
+def test_an_int8_export_on_a_cpu_without_vnni_serves_its_source_in_fp32(
+    export_tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = get_model(export_tag)
+    as_int8 = replace(export, metadata={**export.metadata, "precision": "int8"})  # the choice reads the metadata
+    for flags, kind in ((AVX2_CPU, "transformer"), (VNNI_CPU, "onnx")):
+        cpu(flags, monkeypatch)
+        predictor, choice = load_transformer_member(as_int8)
+        assert predictor.kind == kind and choice["loaded"] == (export.metadata["source"] if kind == "transformer" else export_tag)
+    cpu(AVX2_CPU, monkeypatch)
+    predictor, choice = load_transformer_member(as_int8)
+    assert predictor.precision == "fp32" and "VNNI" in choice["reason"]
 
 
 def test_an_invalid_member_setting_names_the_variable(ensemble: StoredModel, monkeypatch: pytest.MonkeyPatch) -> None:
