@@ -169,7 +169,7 @@ def test_a_stopped_build_stops_its_running_step(tmp_path):
     for sig in (signal.SIGTERM, signal.SIGINT):
         builder = psutil.Popen([sys.executable, "-c", BUILD_WITH_A_LONG_STEP, str(tmp_path)], stdout=subprocess.PIPE)
         deadline = time.monotonic() + 60
-        while not builder.children():
+        while not builder.children() or read_status(tmp_path) is None:  # the step runs and the status says so
             assert time.monotonic() < deadline and builder.poll() is None, "the step never started"
             time.sleep(0.05)
         [step] = builder.children()
