@@ -2,9 +2,11 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -213,12 +215,19 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path: Path, defaul
 
 
 def test_ray_engine_produces_the_same_rows(
-    corpus: Path, reference: OutputPaths, default_predictor, tmp_path: Path
+    corpus: Path, reference: OutputPaths, default_predictor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sikap.batch.ray_engine import score as ray_score
 
+    # Ray keeps its session's logs and sockets under $RAY_TMPDIR (else /tmp/ray): a folder of the test's own, short
+    # (Unix socket paths are limited to 107 bytes), removed once the engine has stopped Ray
+    ray_tmp = Path(tempfile.mkdtemp(prefix="ray-"))
+    monkeypatch.setenv("RAY_TMPDIR", str(ray_tmp))
     paths = OutputPaths.for_output(tmp_path / "ray.jsonl")
-    stats = ray_score([str(corpus)], paths, default_predictor, progress=False, actors=2)
+    try:
+        stats = ray_score([str(corpus)], paths, default_predictor, progress=False, actors=2)
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     assert stats.articles == 40
     assert paths.sentences.read_bytes() == reference.sentences.read_bytes()
     assert paths.summary.read_bytes() == reference.summary.read_bytes()
