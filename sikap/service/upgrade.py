@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sikap.io import write_atomic
+from sikap.service.process import stop_tree
 
 STATUS_FILE = "upgrade.json"
 # seconds: psutil derives a process's start time from the boot time, which it reads to the second
@@ -129,16 +130,6 @@ def sigterm_exits() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def stop_process(process: subprocess.Popen, grace: float = STEP_GRACE_SECONDS) -> None:
-    """SIGTERM ``process``, SIGKILL it if it is still there after ``grace`` seconds, and reap it."""
-    process.terminate()
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def build_strong_model(
     home: Path,
     steps: tuple[Step, ...] = STEPS,
@@ -171,8 +162,8 @@ def _run_steps(
                     write_status(home, state="running", step=label, eta=eta, started=started)
                     time.sleep(poll)
             finally:
-                if process.poll() is None:  # stopped from outside while the step runs
-                    stop_process(process)
+                if process.poll() is None:  # stopped from outside while the step runs: it and its children
+                    stop_tree(process.pid, STEP_GRACE_SECONDS)
             if process.returncode == 0:
                 break
             echo(f"step {label} failed with exit code {process.returncode}: {' '.join(command[2:])}")
