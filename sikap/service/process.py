@@ -98,6 +98,7 @@ def ephemeral_ports() -> range:
 # Ray's default ports for its workers (``min_worker_port`` / ``max_worker_port``): a local Ray instance (the
 # ``ray`` scoring engine) binds ports there while it starts workers.
 RAY_WORKER_PORTS = range(10_002, 20_000)
+PORT_ATTEMPTS = 3  # ports tried by running_service
 
 
 def free_port() -> int:
@@ -121,14 +122,27 @@ def free_port() -> int:
 @contextmanager
 def running_service(home: Path, log: Path | None = None, timeout: float = 240, **env: str) -> Iterator[RunningService]:
     """Serve ``serving.service:Sikap`` with the model store at ``home`` (extra ``env``, e.g. ``SIKAP_MODEL``);
-    yields once ``/readyz`` answers, and stops the whole process group afterwards."""
-    port = free_port()
+    yields once ``/readyz`` answers, and stops the whole process group afterwards.
+
+    A port is free when :func:`free_port` picks it, but another process may bind it before the service does; a
+    service that exits with "Address already in use" is started again on another port (``PORT_ATTEMPTS`` in all).
+    """
     environ = {**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home), **env}
     if "SIKAP_MODEL" not in env:
         environ.pop("SIKAP_MODEL", None)
-    log = log or home / f"serve-{port}.log"
-    with serving(serve_command("127.0.0.1", port), port, REPO_ROOT, environ, log, timeout) as service:
-        yield service
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port = free_port()
+        started = ExitStack()
+        try:
+            command, path = serve_command("127.0.0.1", port), log or home / f"serve-{port}.log"
+            service = started.enter_context(serving(command, port, REPO_ROOT, environ, path, timeout))
+        except SikapError as exc:
+            if "Address already in use" in str(exc) and attempt < PORT_ATTEMPTS:
+                continue
+            raise
+        with started:
+            yield service
+        return
 
 
 @contextmanager

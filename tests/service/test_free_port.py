@@ -18,3 +18,21 @@ def test_a_port_bound_to_zero_is_in_the_ephemeral_range() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         assert s.getsockname()[1] in ephemeral_ports()
+
+
+def test_a_service_whose_port_was_taken_starts_again_on_another(default_tag: str, monkeypatch) -> None:
+    """Another process may bind the picked port before the service does: it is started again elsewhere."""
+    import httpx
+    from conftest import SESSION_HOME
+
+    from sikap.service import process
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        second = free_port()
+        picks = [taken.getsockname()[1], second]
+        monkeypatch.setattr(process, "free_port", lambda: picks.pop(0))
+        with process.running_service(SESSION_HOME) as service:
+            assert service.url == f"http://127.0.0.1:{second}" and not picks  # the taken port, then another
+            assert httpx.get(f"{service.url}/readyz").status_code == 200
