@@ -13,20 +13,11 @@ import pytest
 # One BLAS/OpenMP thread per test process (and the services and CLIs it starts, which inherit the environment),
 # set before numpy or torch is imported: the tests' small sparse fits and tiny models gain nothing from more, and
 # idle OpenBLAS threads spin (the embedded default's L-BFGS fits on a labels sample: 42 s CPU with the default
-# pools on a busy 2-core machine, 8 s with one thread).
-# The first import in a run notes which it sets, for default_threads_env(); pytest-xdist workers inherit the note.
-if "SIKAP_TEST_THREADS_SET" not in os.environ:
-    _unset = [v for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if v not in os.environ]
-    os.environ["SIKAP_TEST_THREADS_SET"] = ",".join(_unset)
-THREADS_SET = [v for v in os.environ["SIKAP_TEST_THREADS_SET"].split(",") if v]
-os.environ.update(dict.fromkeys(THREADS_SET, "1"))
+# pools on a busy 2-core machine, 8 s with one thread). A variable already set is left as it is.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 from sikap.text.targets import load_targets  # noqa: E402
-
-
-def default_threads_env() -> dict[str, str]:
-    """This process's environment without the thread limits set above (the libraries' own defaults)."""
-    return {k: v for k, v in os.environ.items() if k not in {*THREADS_SET, "SIKAP_TEST_THREADS_SET"}}
 
 
 def _load_labels_once_per_content() -> None:

@@ -132,7 +132,29 @@ def test_serve_refuses_a_bad_setting_before_starting(
     def never(*args, **kwargs):
         raise AssertionError("nothing is built or started with a bad setting")
 
-    monkeypatch.setattr("sikap.models.loading.ensure_predictor", never)
+    monkeypatch.setattr("sikap.models.loading.ensure_stored", never)
     monkeypatch.setattr("sikap.service.process.serve_until_signalled", never)
     result = runner.invoke(app, ["serve", "--no-upgrade"], env={name: value})
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_serve_names_a_stored_model_that_does_not_load_and_starts_nothing(tmp_path: Path, default_tag: str) -> None:
+    """The check loads the model in a child process (this one only supervises the service's workers)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import SESSION_HOME
+
+    home = shutil.copytree(SESSION_HOME, tmp_path / "home", ignore=shutil.ignore_patterns("serve-*.log"))
+    artifact = home / "models" / "sikap-default" / default_tag.split(":")[1] / "baseline.pickle.gz"
+    artifact.write_bytes(artifact.read_bytes()[:1000])  # cut short, as by a full disk
+    done = subprocess.run(
+        [sys.executable, "-m", "sikap.cli", "serve", "--no-upgrade", "--port", "1"],
+        env={**os.environ, "SIKAP_HOME": str(home), "SIKAP_MODEL": default_tag},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"model {default_tag} (baseline) at" in done.stderr and "does not load: EOFError: Compressed file" in done.stderr
+    assert "serving " not in done.stderr

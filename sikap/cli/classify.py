@@ -58,7 +58,7 @@ def serve(
     all its workers within 10 s. It serves the best stored model and swaps in newer ones while running;
     with no ensemble in the store it builds one in the background at low priority (--no-upgrade or
     SIKAP_UPGRADE=0 turn that off)."""
-    from sikap.models.loading import ensure_predictor
+    from sikap.models.loading import check_loads, ensure_stored
     from sikap.paths import use_sikap_home
     from sikap.service.batching import gather_ms, poll_interval_ms
     from sikap.service.process import serve_until_signalled
@@ -72,14 +72,15 @@ def serve(
     home = use_sikap_home()
     if model:
         os.environ["SIKAP_MODEL"] = model
-    try:
-        predictor = ensure_predictor(model, console)  # builds the default model up front, with progress
+    try:  # builds the default model up front, with progress; loaded by the Classifier, and here only as a check
+        served = ensure_stored(model, console)
+        check_loads(served)
     except SikapError as exc:
         fail(str(exc))
-    console.log(f"serving {predictor.tag} on http://{host}:{port} (OpenAPI at /docs)")
+    console.log(f"serving {served.tag} on http://{host}:{port} (OpenAPI at /docs)")
     background = []
     last_build = read_status(home)
-    if (why_not := upgrade_wanted(model, predictor.kind, upgrade, last_build)) is None:
+    if (why_not := upgrade_wanted(model, served.kind, upgrade, last_build)) is None:
         if last_build and last_build.get("state") in ("interrupted", "failed"):
             console.log(f"the last build of the strong model {last_build['state']}: {last_build.get('reason')}")
         console.log(
@@ -87,6 +88,6 @@ def serve(
             "the service swaps it in when it is ready. Progress: `upgrade` in /metadata. --no-upgrade turns this off."
         )
         background.append(start_background_build(home))
-    elif predictor.kind != "ensemble":
+    elif served.kind != "ensemble":
         console.log(f"no background build of the strong model: {why_not}")
     raise typer.Exit(serve_until_signalled(host, port, background))

@@ -11,6 +11,7 @@ from sikap.models.store import StoredModel, resolve
 log = logging.getLogger("sikap.loading")
 MEMBER_ENV = "SIKAP_ENSEMBLE_MEMBER"
 MEMBER_SETTINGS = ("auto", "onnx", "torch")
+LOADERS = ("baseline", "transformer", "onnx", "ensemble")  # the kinds load_stored loads
 
 
 def load_stored(model: StoredModel) -> Predictor:
@@ -139,8 +140,11 @@ def build_default_model(console: Console | None = None) -> str:
     return train_baseline(labels, targets, targets_file(), console)
 
 
-def ensure_predictor(requested: str | None = None, console: Console | None = None) -> Predictor:
-    """The predictor to serve (see :func:`sikap.models.store.resolve`), building the default if the store is empty."""
+def ensure_stored(requested: str | None = None, console: Console | None = None) -> StoredModel:
+    """The stored model to serve (see :func:`sikap.models.store.resolve`), building the default if the store is
+    empty; checked without loading its weights: its kind is known and an ensemble's members are in the store."""
+    from sikap.models.store import get_model
+
     model = resolve(requested)
     if model is None:
         console = console or Console(stderr=True)
@@ -148,4 +152,40 @@ def ensure_predictor(requested: str | None = None, console: Console | None = Non
         build_default_model(console)
         model = resolve(requested)
     assert model is not None
-    return load_stored(model)
+    if model.kind not in LOADERS:
+        raise SikapError(f"model {model.tag} has unknown kind {model.kind!r}")
+    for name, tag in model.metadata.get("members", {}).items() if model.kind == "ensemble" else ():
+        try:
+            get_model(tag)
+        except SikapError as exc:
+            raise SikapError(
+                f"ensemble {model.tag} needs its {name} member {tag}: {exc}; rebuild it with `sikap ensemble build`"
+            ) from None
+    return model
+
+
+def _load_error(model: StoredModel) -> str | None:
+    try:
+        load_stored(model)
+    except Exception as exc:  # reported to the parent by its type and message
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def check_loads(model: StoredModel) -> None:
+    """Load ``model`` in a child process that exits afterwards; a :class:`SikapError` names what failed.
+
+    For a process that starts the service: it learns up front that the model loads, without keeping the model's
+    memory (an ensemble's transformer) for as long as it supervises the workers that serve it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        error = pool.submit(_load_error, model).result()
+    if error:
+        raise SikapError(f"model {model.tag} ({model.kind}) at {model.path} does not load: {error}")
+
+
+def ensure_predictor(requested: str | None = None, console: Console | None = None) -> Predictor:
+    """The predictor to serve (:func:`ensure_stored`), loaded."""
+    return load_stored(ensure_stored(requested, console))
