@@ -161,3 +161,21 @@ def test_a_short_headline_the_body_repeats_is_kept_once(title: str) -> None:
         "Juru bicara Kremlin mengatakan tuduhan itu tidak berdasar dan hanya memperburuk hubungan kedua pihak.",
     ]
     assert classify_lines([title, title, *body]) == [None, "duplicate", None, None]
+
+
+def test_vectorize_equals_sklearns_dict_vectorizer_on_the_kept_features() -> None:
+    from numpy.testing import assert_array_equal
+    from sklearn.feature_extraction import DictVectorizer
+
+    from sikap.text.furniture.train import examples, prepare, vectorize
+
+    features, _ = examples([prepare(page) for page in make_pages("train", 12)])
+    keep = {name for row in features[::3] for name in row}  # some features of every row are left out
+    x, names = vectorize(features, keep)
+    vectorizer = DictVectorizer()
+    expected = vectorizer.fit_transform([{k: v for k, v in row.items() if k in keep} for row in features])
+    expected.sort_indices()
+    assert names == list(vectorizer.get_feature_names_out())
+    assert x.shape == expected.shape and x.dtype == expected.dtype
+    for part in ("indptr", "indices", "data"):
+        assert_array_equal(getattr(x, part), getattr(expected, part))

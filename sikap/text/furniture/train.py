@@ -12,12 +12,16 @@ import argparse
 import math
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sikap.text.furniture.context import add_context
 from sikap.text.furniture.features import clean_line, duplicates, page_features, repeated_later
 from sikap.text.furniture.mockups import CONTENT, make_pages
 from sikap.text.furniture.model import ARTIFACT, DUPLICATE, STRONG, Detector, first_stage_view, fixed_kinds, protected
 from sikap.text.furniture.sequence import stage2_features
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 TRAIN_PAGES = 1200
 TRAIN_STYLES = 40
@@ -48,18 +52,39 @@ def examples(pages: list[Page], stage: list[list[dict]] | None = None) -> tuple[
     return features, labels
 
 
+def vectorize(features: list[dict], keep: set[str]) -> tuple["csr_matrix", list[str]]:
+    """The rows of ``features`` (numeric values) over the names in ``keep``, sorted: sklearn's ``DictVectorizer``
+    on the features in ``keep``, without its per-value type checks (a sixth of the build's CPU)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    names = sorted(keep)
+    column = {name: j for j, name in enumerate(names)}
+    indices: list[int] = []
+    values: list[float] = []
+    indptr = [0]
+    for row in features:
+        for name, value in row.items():
+            if (j := column.get(name)) is not None:
+                indices.append(j)
+                values.append(value)
+        indptr.append(len(indices))
+    x = csr_matrix(
+        (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(features), len(names)),
+    )
+    x.sort_indices()
+    return x, names
+
+
 def fit(features: list[dict], labels: list[str]) -> tuple[tuple[str, ...], dict[str, list[float]]]:
     """Multinomial logistic regression on features seen at least ``MIN_COUNT`` times: classes and weights."""
-    from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     counts = Counter(name for f in features for name in f)
-    keep = {name for name, n in counts.items() if n >= MIN_COUNT}
-    vectorizer = DictVectorizer()
-    x = vectorizer.fit_transform([{k: v for k, v in f.items() if k in keep} for f in features])
+    x, names = vectorize(features, {name for name, n in counts.items() if n >= MIN_COUNT})
     model = LogisticRegression(C=1.0, solver="newton-cg", max_iter=300, class_weight="balanced")
     model.fit(x, labels)
-    names = vectorizer.get_feature_names_out()
     weights = {
         str(name): [round(float(w), DECIMALS) for w in model.coef_[:, j]]
         for j, name in enumerate(names)
