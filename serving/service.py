@@ -41,6 +41,7 @@ with bentoml.importing():
     )
     from sikap.service.batching import gather_ms, set_batch_poll_interval
     from sikap.service.bento import packed_models
+    from sikap.service.client_errors import log_client_errors_in_one_line
     from sikap.service.coalesce import Coalescer
     from sikap.service.hot_swap import DEFAULT_POLL_SECONDS, WARM_UP, ModelSlot, SwapEvent
     from sikap.service.http_guards import ApiKeyGuard, BodyLimit, JsonErrors, OpenAPIFix
@@ -184,6 +185,7 @@ class Sikap:
 
     def __init__(self) -> None:
         start_trimming()  # free heap pages go back to the system every 10 s (sikap.service.memory)
+        log_client_errors_in_one_line()  # a bad request is one WARNING line, not an ERROR with a traceback
         self.resolver = ContextMentionDetector(load_targets())
         # In front of the Classifier's batchable APIs: concurrent requests share calls (one HTTP round trip
         # and one JSON body per up to BATCH_SIZE sentences, not per request); BentoML's batcher still

@@ -146,6 +146,9 @@ def test_requests_leave_no_access_log_line_by_default(service: RunningService) -
     log = log_once_it_says(service.log, re.escape("Exception on /classify [POST]"))
     assert "Service Classifier initialized" in log and "Exception on /classify [POST]" in log
     assert "path=/classify" not in log  # neither the API's line nor the Classifier's (path=/classify_batch)
+    # one WARNING line (sikap.service.client_errors), not BentoML's ERROR with a traceback
+    assert re.search(r"\[WARNING\] .*Exception on /classify \[POST\]: client error, answered 4xx: sentences: List", log)
+    assert "pydantic_core._pydantic_core.ValidationError" not in log
 
 
 def test_metadata_names_the_model(url: str) -> None:
