@@ -132,7 +132,7 @@ def test_serve_refuses_a_bad_setting_before_starting(
     def never(*args, **kwargs):
         raise AssertionError("nothing is built or started with a bad setting")
 
-    monkeypatch.setattr("sikap.models.loading.ensure_stored", never)
+    monkeypatch.setattr("sikap.models.loading.ensure_loadable", never)
     monkeypatch.setattr("sikap.service.process.serve_until_signalled", never)
     result = runner.invoke(app, ["serve", "--no-upgrade"], env={name: value})
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output

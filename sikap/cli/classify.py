@@ -58,7 +58,7 @@ def serve(
     all its workers within 10 s. It serves the best stored model and swaps in newer ones while running;
     with no ensemble in the store it builds one in the background at low priority (--no-upgrade or
     SIKAP_UPGRADE=0 turn that off)."""
-    from sikap.models.loading import check_loads, ensure_stored
+    from sikap.models.loading import ensure_loadable
     from sikap.paths import use_sikap_home
     from sikap.service.batching import gather_ms, poll_interval_ms
     from sikap.service.process import serve_until_signalled
@@ -72,9 +72,8 @@ def serve(
     home = use_sikap_home()
     if model:
         os.environ["SIKAP_MODEL"] = model
-    try:  # builds the default model up front, with progress; loaded by the Classifier, and here only as a check
-        served = ensure_stored(model, console)
-        check_loads(served)
+    try:  # builds the default model up front, with progress, and checks that the model loads (in a child process)
+        served = ensure_loadable(model)
     except SikapError as exc:
         fail(str(exc))
     console.log(f"serving {served.tag} on http://{host}:{port} (OpenAPI at /docs)")

@@ -164,26 +164,41 @@ def ensure_stored(requested: str | None = None, console: Console | None = None) 
     return model
 
 
-def _load_error(model: StoredModel) -> str | None:
+def _stored_and_loaded(requested: str | None) -> tuple[StoredModel | None, str | None]:
+    """:func:`ensure_stored` and a load of the model: the model, and what failed (``None`` if nothing did)."""
+    import multiprocessing
+
+    try:
+        model = ensure_stored(requested)
+    except SikapError as exc:
+        return None, str(exc)
+    finally:  # the default's C grid leaves its worker processes idle for minutes; this process exits after them
+        for worker in multiprocessing.active_children():
+            worker.terminate()
+            worker.join(10)
     try:
         load_stored(model)
     except Exception as exc:  # reported to the parent by its type and message
-        return f"{type(exc).__name__}: {exc}"
-    return None
+        return model, f"model {model.tag} ({model.kind}) at {model.path} does not load: {type(exc).__name__}: {exc}"
+    return model, None
 
 
-def check_loads(model: StoredModel) -> None:
-    """Load ``model`` in a child process that exits afterwards; a :class:`SikapError` names what failed.
+def ensure_loadable(requested: str | None = None) -> StoredModel:
+    """:func:`ensure_stored` (building the default if the store is empty, with progress on stderr) and a check that
+    the model loads, both in a child process that exits afterwards; a :class:`SikapError` names what failed.
 
-    For a process that starts the service: it learns up front that the model loads, without keeping the model's
-    memory (an ensemble's transformer) for as long as it supervises the workers that serve it."""
+    For the process that starts the service: it learns up front that the model loads, without keeping what the
+    build or the load took (the default's training data, an ensemble's transformer) for as long as it supervises
+    the workers that serve the model."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        error = pool.submit(_load_error, model).result()
+        model, error = pool.submit(_stored_and_loaded, requested).result()
     if error:
-        raise SikapError(f"model {model.tag} ({model.kind}) at {model.path} does not load: {error}")
+        raise SikapError(error)
+    assert model is not None
+    return model
 
 
 def ensure_predictor(requested: str | None = None, console: Console | None = None) -> Predictor:
