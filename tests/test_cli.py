@@ -158,3 +158,23 @@ def test_serve_names_a_stored_model_that_does_not_load_and_starts_nothing(tmp_pa
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert f"model {default_tag} (baseline) at" in done.stderr and "does not load: EOFError: Compressed file" in done.stderr
     assert "serving " not in done.stderr
+
+
+def test_the_check_before_serving_builds_the_default_of_an_empty_store_in_its_child_process(
+    tmp_path: Path, sample_labels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sikap serve``'s first step (:func:`sikap.models.loading.ensure_loadable`): the child process, not this one,
+    builds the default into the empty store named by the environment, and returns it checked."""
+    from sikap.models.loading import ensure_loadable
+
+    home = tmp_path / "empty-home"
+    monkeypatch.setenv("SIKAP_HOME", str(home))
+    monkeypatch.setenv("BENTOML_HOME", str(home))
+    monkeypatch.setenv("SIKAP_LABELS", str(sample_labels))
+    model = ensure_loadable()
+    assert model.kind == "baseline" and model.tag.startswith("sikap-default:")
+    assert model.path.is_relative_to(home) and (model.path / "baseline.pickle.gz").is_file()
+    # this process's own store (the session's) did not get it
+    from sikap.models.store import list_models
+
+    assert model.tag not in {m.tag for m in list_models()}
