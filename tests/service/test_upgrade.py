@@ -163,19 +163,32 @@ build_strong_model(Path(sys.argv[1]), (step,), echo=print, poll=0.05)
 """
 
 
+def step_is_watched(builder: psutil.Popen, home: Path) -> bool:
+    """The builder has started its step and polls it: it has a child, and the status it writes names it."""
+    status = read_status(home)
+    return bool(builder.children()) and status is not None and status.get("pid") == builder.pid
+
+
 def test_a_stopped_build_stops_its_running_step(tmp_path):
     """SIGTERM or SIGINT to the builder alone (`kill PID`, not the terminal's whole group) stops the step it runs:
     `make model` killed during fine-tuning left the training process running on its own."""
     for sig in (signal.SIGTERM, signal.SIGINT):
-        builder = psutil.Popen([sys.executable, "-c", BUILD_WITH_A_LONG_STEP, str(tmp_path)], stdout=subprocess.PIPE)
+        home = tmp_path / sig.name  # a status file of its own: the wait below reads this builder's
+        home.mkdir()
+        builder = psutil.Popen([sys.executable, "-c", BUILD_WITH_A_LONG_STEP, str(home)], stdout=subprocess.PIPE)
         deadline = time.monotonic() + 60
-        while not builder.children() or read_status(tmp_path) is None:  # the step runs and the status says so
+
+        while not step_is_watched(builder, home):
             assert time.monotonic() < deadline and builder.poll() is None, "the step never started"
             time.sleep(0.05)
         [step] = builder.children()
         builder.send_signal(sig)
         # SIGTERM: SystemExit(143); SIGINT: KeyboardInterrupt, which Python ends by the signal itself
-        assert builder.wait(20) == {signal.SIGTERM: 143, signal.SIGINT: -signal.SIGINT}[sig]
+        try:
+            code = builder.wait(20)
+        except psutil.TimeoutExpired:
+            raise AssertionError(f"the builder still runs 20 s after {sig.name}: {builder.status()}") from None
+        assert code == {signal.SIGTERM: 143, signal.SIGINT: -signal.SIGINT}[sig], sig.name
         _, alive = psutil.wait_procs([step], timeout=5)
         assert not alive, f"the step outlived the builder stopped by {sig.name}"
-        assert read_status(tmp_path)["state"] == "interrupted"
+        assert read_status(home)["state"] == "interrupted"
