@@ -175,7 +175,13 @@ def test_a_stopped_build_stops_its_running_step(tmp_path):
     for sig in (signal.SIGTERM, signal.SIGINT):
         home = tmp_path / sig.name  # a status file of its own: the wait below reads this builder's
         home.mkdir()
-        builder = psutil.Popen([sys.executable, "-c", BUILD_WITH_A_LONG_STEP, str(home)], stdout=subprocess.PIPE)
+        # SIGINT at its default in the builder: an ignored SIGINT is inherited across exec, and Python then installs
+        # no KeyboardInterrupt handler (a test worker that ignores it left the builder deaf to it: "still runs")
+        builder = psutil.Popen(
+            [sys.executable, "-c", BUILD_WITH_A_LONG_STEP, str(home)],
+            stdout=subprocess.PIPE,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         deadline = time.monotonic() + 60
 
         while not step_is_watched(builder, home):
