@@ -1,4 +1,5 @@
-"""Running the scripts of ``benchmarks/`` as a user would: a fresh process, small sizes, a time limit."""
+"""Running the scripts of ``benchmarks/`` as a user would: a fresh process (forked from a server with the heavy
+libraries imported: :mod:`.fork_runner`), small sizes, a time limit."""
 
 import os
 import subprocess
@@ -7,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from .fork_runner import run_forked
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,9 +31,7 @@ def run_benchmark(bench_env: dict[str, str]) -> Run:
 
     def run(script: str, *args: object, timeout: float = 300, env: dict[str, str] | None = None):
         command = [sys.executable, str(REPO / "benchmarks" / script), *map(str, args)]
-        done = subprocess.run(
-            command, cwd=REPO, env={**bench_env, **(env or {})}, capture_output=True, text=True, timeout=timeout
-        )
+        done = run_forked(command, REPO, {**bench_env, **(env or {})}, timeout)
         assert done.returncode == 0, f"{script} exited with {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done
 
