@@ -33,13 +33,24 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 180) -> Non
     raise AssertionError("service not ready")
 
 
+@pytest.fixture(scope="module")
+def home(default_tag: str, tmp_path_factory) -> Path:
+    """A store holding only the embedded default, whatever the test files run before on this worker stored beside
+    it in the session store (an ONNX export served there would import onnxruntime, which writes its telemetry
+    session file ``.ses`` into ``$TMPDIR`` on import, and keeps it)."""
+    name, version = default_tag.split(":")
+    home = tmp_path_factory.mktemp("shutdown-home")
+    shutil.copytree(SESSION_HOME / "models" / name / version, home / "models" / name / version)
+    return home
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_serve_stops_every_process_within_10_s(default_tag: str, stop: signal.Signals, tmp_path) -> None:
+def test_serve_stops_every_process_within_10_s(home: Path, default_tag: str, stop: signal.Signals, tmp_path) -> None:
     port = free_port()
     # The temporary directory of sikap serve and all it starts; short (not in tmp_path): BentoML puts its workers'
     # Unix sockets there, whose paths may not exceed 107 bytes
     scratch = Path(tempfile.mkdtemp(prefix="shutdown-"))
-    env = {**os.environ, "SIKAP_HOME": str(SESSION_HOME), "TMPDIR": str(scratch)}
+    env = {**os.environ, "SIKAP_HOME": str(home), "TMPDIR": str(scratch)}
     env.pop("SIKAP_API_KEY", None)
     with (tmp_path / "serve.log").open("w") as log:
         process = subprocess.Popen(
@@ -50,6 +61,7 @@ def test_serve_stops_every_process_within_10_s(default_tag: str, stop: signal.Si
     descendants: list[psutil.Process] = []
     try:
         wait_ready(url, process)
+        assert httpx.get(f"{url}/metadata", timeout=10).json()["tag"] == default_tag
         descendants = psutil.Process(process.pid).children(recursive=True)
         assert len(descendants) >= 3  # bentoml serve, the API worker, the Classifier worker
         # the heaviest request the budgets allow (MAX_REQUEST_SENTENCES sentences), so it is still running
