@@ -183,7 +183,6 @@ def test_a_stopped_build_stops_its_running_step(tmp_path):
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 60
-
         while not step_is_watched(builder, home):
             assert time.monotonic() < deadline and builder.poll() is None, "the step never started"
             time.sleep(0.05)
