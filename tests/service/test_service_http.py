@@ -1,6 +1,6 @@
 """The real service over HTTP: every endpoint, and every bad-input case gets a JSON 400 naming the field."""
 
-import json
+import copy
 import re
 import statistics
 import tempfile
@@ -323,20 +323,32 @@ def every_4xx_is_json_with_detail(ctx, response, case) -> None:
         )
 
 
+def text_only(spec: dict) -> dict:
+    """The spec with articles given as ``text`` only. Schema-valid ``html`` can still hold no extractable article
+    (a semantic check no schema expresses), so valid cases leave it out; tests/test_page_input.py covers html input.
+    Generated from this spec rather than filtered: a filter threw away 94% of the valid /analyze bodies drawn."""
+    spec = copy.deepcopy(spec)
+    article = spec["components"]["schemas"]["Article"]
+    del article["properties"]["html"]
+    article["oneOf"] = [branch for branch in article["oneOf"] if branch["required"] == ["text"]]
+    return spec
+
+
 def test_api_follows_its_openapi_spec(url: str) -> None:
     """Schema-generated valid and invalid requests to every operation: no 5xx, every 4xx JSON with
     `detail`, responses as the spec declares them, no valid request rejected, no invalid one accepted."""
-    schema = schemathesis.openapi.from_url(f"{url}/docs.json", config=FUZZ_CONFIG)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert {"/classify", "/analyze"} <= {op.path for op in operations}
-    for operation in operations:
-        has_body = operation.path in ("/classify", "/analyze")  # probes take no input to get wrong
+    spec = httpx.get(f"{url}/docs.json", timeout=30).json()
+    assert "html" in spec["components"]["schemas"]["Article"]["properties"]
+    schemas = {}
+    for mode, source in ((GenerationMode.POSITIVE, text_only(spec)), (GenerationMode.NEGATIVE, spec)):
+        schemas[mode] = schemathesis.openapi.from_dict(source, config=FUZZ_CONFIG)
+        schemas[mode].config.update(base_url=url)
+    operations = {mode: {r.ok().path: r.ok() for r in s.get_all_operations()} for mode, s in schemas.items()}
+    assert {"/classify", "/analyze"} <= set(operations[GenerationMode.POSITIVE])
+    for path in operations[GenerationMode.POSITIVE]:
+        has_body = path in ("/classify", "/analyze")  # probes take no input to get wrong
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if has_body else (GenerationMode.POSITIVE,):
-            # Schema-valid `html` can still hold no extractable article (a semantic check no schema
-            # expresses), so valid cases leave it out; tests/test_page_input.py covers html input.
-            strategy = operation.as_strategy(generation_mode=mode)
-            if mode == GenerationMode.POSITIVE:
-                strategy = strategy.filter(lambda case: '"html"' not in json.dumps(case.body, default=str))
+            strategy = operations[mode][path].as_strategy(generation_mode=mode)
 
             @given(case=strategy)
             @settings(
