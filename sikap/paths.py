@@ -1,7 +1,8 @@
 """Where Sikap finds its labels and keeps its models.
 
 Both default to folders of the repository, so a clone is self-contained; the
-environment variables ``SIKAP_LABELS`` and ``SIKAP_HOME`` move them.
+environment variables ``SIKAP_LABELS`` and ``SIKAP_HOME`` move them, and ``SIKAP_CACHE``
+the cache (results that can be recomputed, keyed by what they were computed from).
 """
 
 import os
@@ -32,6 +33,12 @@ def sikap_home() -> Path:
     if bento_root() is not None:
         return Path(os.environ.get("BENTOML_HOME") or Path.home() / "bentoml")
     return Path(os.environ.get("SIKAP_HOME") or os.environ.get("BENTOML_HOME") or REPO_ROOT / "models")
+
+
+def cache_dir() -> Path:
+    """Results kept for later processes, each under a key of everything it was computed from (so any number of
+    stores and processes can share one): ``SIKAP_CACHE``, else ``cache/`` in the home."""
+    return Path(os.environ.get("SIKAP_CACHE") or sikap_home() / "cache")
 
 
 def use_sikap_home() -> Path:

@@ -101,6 +101,9 @@ os.environ["SIKAP_TEST_SESSION_HOME"] = str(_SESSION_ROOT)
 SESSION_HOME = _SESSION_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
 SESSION_HOME.mkdir(parents=True, exist_ok=True)
 os.environ["SIKAP_HOME"] = str(SESSION_HOME)
+# Results keyed by what they were computed from (the label checks: seconds on the full labels) are shared by the
+# workers and every process they start, whatever its store.
+os.environ["SIKAP_CACHE"] = str(_SESSION_ROOT / "cache")
 os.environ.pop("SIKAP_MODEL", None)
 os.environ.pop("SIKAP_REQUEST_LOG", None)  # the default (off); a test that wants the request log sets it
 os.environ["SIKAP_UPGRADE"] = "0"  # no background build of the strong model from `sikap serve` in tests

@@ -5,10 +5,11 @@ import json
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 from sikap.io import write_atomic
-from sikap.paths import labels_dir, sikap_home
+from sikap.paths import cache_dir, labels_dir
 from sikap.schema import SENTIMENTS, STANCES
 from sikap.text.targets import Mention, MentionDetector, Target, load_targets
 
@@ -111,6 +112,12 @@ def data_files(directory: Path | None = None) -> list[Path]:
     return [path for folder in ("data", *FOLDER_SPLITS) for path in sorted((labels_dir() / folder).glob("*.jsonl"))]
 
 
+@cache
+def _splits_of_file(source: str) -> tuple[bool, str | None]:
+    """(held out, folder split) of the file ``source`` names: once per file, not once per record."""
+    return is_held_out(Path(source)), folder_split(Path(source))
+
+
 def is_held_out(path: Path) -> bool:
     """Files in a folder named ``realistic`` form the realistic test split: never trained or tuned on."""
     return Path(path).parent.name == REALISTIC
@@ -166,6 +173,7 @@ def parse_record(
         problem(f"field 'date' must be an ISO date YYYY-MM-DD, found {raw['date']!r}")
     if problems:
         return None, problems
+    held_out, split = _splits_of_file(source)
     sentence = LabeledSentence(
         id=raw["id"],
         text=raw["text"].strip(),
@@ -178,8 +186,8 @@ def parse_record(
         year=raw.get("year") or (int(raw["date"][:4]) if raw.get("date") else None),
         article=raw.get("article"),
         date=raw.get("date"),
-        held_out=is_held_out(Path(source)),
-        folder_split=folder_split(Path(source)),
+        held_out=held_out,
+        folder_split=split,
     )
     return sentence, problems
 
@@ -203,7 +211,7 @@ def read_jsonl(path: Path) -> list[tuple[int, object | None, Problem | None]]:
 
 _LOADED: "OrderedDict[tuple, LabelSet]" = OrderedDict()  # the last few reads, by file contents and targets
 _LOADED_KEEP = 4
-CHECKS_CACHE_KEEP = 8  # results of the checks across records kept on disk (SIKAP_HOME/cache/label-checks)
+CHECKS_CACHE_KEEP = 8  # results of the checks across records kept on disk (cache_dir()/label-checks)
 
 
 def _files_key(files: list[Path], targets: list[Target]) -> tuple | None:
@@ -246,7 +254,7 @@ def checks_cache_file(key: tuple) -> Path:
     package = Path(__file__).resolve().parents[1]
     code = b"".join(p.read_bytes() for d in ("data", "text") for p in sorted((package / d).glob("*.py")))
     name = hashlib.blake2b(repr(key).encode() + code + version("scikit-learn").encode(), digest_size=16).hexdigest()
-    return sikap_home() / "cache" / "label-checks" / f"{name}.json"
+    return cache_dir() / "label-checks" / f"{name}.json"
 
 
 def _checked_across_records(sentences: list[LabeledSentence], targets: list[Target], key: tuple | None) -> list[Problem]:

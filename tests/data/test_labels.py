@@ -256,6 +256,7 @@ def test_checks_across_records_are_kept_on_disk_for_other_processes(
     from sikap.data import labels
 
     monkeypatch.setenv("SIKAP_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SIKAP_CACHE", raising=False)  # the default place (the tests share one: conftest.py)
     text = "Rusia menembakkan rudal ke Ukraina."
     path = write_jsonl(tmp_path / "batch.jsonl", [record("x-1", text, Russia="neutral", Ukraine="neutral")] * 2)
     checked = []
@@ -276,3 +277,17 @@ def test_checks_across_records_are_kept_on_disk_for_other_processes(
     write_jsonl(path, [record("x-1", text, Russia="neutral", Ukraine="neutral")])
     assert not any("duplicate id" in p for p in read()) and len(checked) == 3  # other content: checked again
     assert len(list(cache.parent.glob("*.json"))) == 2
+    assert cache.parent == tmp_path / "home" / "cache" / "label-checks"
+
+
+def test_sikap_cache_moves_the_checks_cache_out_of_the_home(
+    tmp_path: Path, targets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sikap.data import labels
+
+    monkeypatch.setenv("SIKAP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SIKAP_CACHE", str(tmp_path / "shared"))
+    path = write_jsonl(tmp_path / "batch.jsonl", [record("x-1", "Rusia menembakkan rudal ke Ukraina.", Russia="neutral")])
+    labels._read_labels([path], targets, labels._files_key([path], targets))
+    assert [p.parent for p in (tmp_path / "shared").rglob("*.json")] == [tmp_path / "shared" / "label-checks"]
+    assert not (tmp_path / "home").exists()
