@@ -1,4 +1,5 @@
-"""The embedded default model: TF-IDF features and logistic regression, trained offline in seconds.
+"""The embedded default model: TF-IDF features and logistic regression, trained offline in seconds (served
+through :mod:`sikap.models.baseline_predictor`, without scikit-learn).
 
 Sentiment reads the raw sentence. Stance reads the sentence with the target's mentions
 replaced by a placeholder and other targets' mentions by another, so the model learns
@@ -7,14 +8,10 @@ n-grams it reads the words on either side of the slot (:mod:`sikap.models.slot_w
 One stance classifier per target.
 """
 
-import gzip
-import pickle
-import shutil
 import time
 from pathlib import Path
 
 import joblib
-import numpy as np
 from rich.console import Console
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -23,19 +20,11 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sikap.cpu import free_cores
 from sikap.data.labels import EVALUATION_SPLITS, LabeledSentence, LabelSet, label_mentions, labels_hash
 from sikap.evaluation.metrics import evaluate_predictions, headline
-from sikap.models import lean_pipeline
+from sikap.models.baseline_predictor import BaselinePredictor
 from sikap.models.char_ngrams import CharNgramVectorizer
-from sikap.models.predictor import Predictor
 from sikap.models.slot_window import SlotWindow
-from sikap.schema import MENTIONED_STANCES, SENTIMENTS
-from sikap.text.targets import OTHER_SLOT, TARGET_SLOT, Mention, MentionDetector, Target, load_targets
+from sikap.text.targets import MentionDetector, Target
 
-# The fitted pipelines, pickled (the C pickler) and gzipped. joblib's pickler is written in Python: for the
-# default's vocabularies (over a million entries) it took 2.5 s to write and 2.1 s to read, against 0.75 and 0.24.
-ARTIFACT = "baseline.pickle.gz"
-LEGACY_ARTIFACT = "baseline.joblib"  # defaults stored before December 2026 (still read)
-# The mask words of defaults stored before December 2026, whose artifact does not name its own.
-LEGACY_SLOTS = ("sasaran", "pihaklain")
 # The C values tried per classifier, the best on dev kept. 16 was tried too until December 2026: it never won
 # (dev macro-F1 by C for sentiment / NATO / Russia / Ukraine: 0.777 / 0.853 / 0.766 / 0.791 at the chosen 4 / 1 / 4 / 1,
 # 0.774 / 0.852 / 0.757 / 0.781 at 16) and took a third of the fits (22 of 58 CPU-s on the shipped labels).
@@ -82,72 +71,6 @@ def fit_classifier(c: float, features, labels: list[str]) -> LogisticRegression:
         return make_classifier(c).fit(features, labels)
 
 
-def _ordered_proba(pipe: Pipeline, texts: list[str], classes: tuple[str, ...]) -> np.ndarray:
-    """Probabilities with columns in ``classes`` order (a class unseen in training gets 0)."""
-    raw = lean_pipeline.predict_proba(pipe, texts)
-    out = np.zeros((len(texts), len(classes)))
-    for j, cls in enumerate(pipe.classes_):
-        out[:, classes.index(cls)] = raw[:, j]
-    return out
-
-
-class BaselinePredictor(Predictor):
-    kind = "baseline"
-
-    def __init__(
-        self,
-        tag: str,
-        targets: list[Target],
-        sentiment: Pipeline,
-        stance: dict[str, Pipeline],
-        metadata: dict | None = None,
-        slots: tuple[str, str] = (TARGET_SLOT, OTHER_SLOT),
-    ):
-        super().__init__(tag, targets, metadata)
-        self.sentiment = sentiment
-        self.stance = stance  # target name -> pipeline
-        self.slots = slots  # the words the stance pipelines were trained to see in place of mentions
-
-    def probabilities(
-        self, texts: list[str], mentions: list[dict[str, list[Mention]]], contexts: list[str] | None = None
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        out = {}
-        own, other = (f" {slot} " for slot in self.slots)
-        for name in self.target_names:
-            probs = np.zeros((len(texts), len(MENTIONED_STANCES)))
-            rows = [i for i, m in enumerate(mentions) if m[name]]
-            if rows:
-                masked = [self.detector.mask(texts[i], name, own, other, mentions[i]) for i in rows]
-                probs[rows] = _ordered_proba(self.stance[name], masked, MENTIONED_STANCES)
-            out[name] = probs
-        return _ordered_proba(self.sentiment, texts, SENTIMENTS), out
-
-    def save(self, directory: Path, targets_path: Path) -> None:
-        parts = {"sentiment": self.sentiment, "stance": self.stance, "slots": self.slots}
-        (directory / ARTIFACT).write_bytes(gzip.compress(pickle.dumps(parts, protocol=5), compresslevel=3))
-        shutil.copy(targets_path, directory / "targets.yaml")
-
-    @classmethod
-    def load(cls, tag: str, directory: Path, metadata: dict | None = None) -> "BaselinePredictor":
-        parts = read_artifact(directory)
-        slots = tuple(parts.get("slots") or _slots_of_unnamed(parts["stance"]))
-        return cls(tag, load_targets(directory / "targets.yaml"), parts["sentiment"], parts["stance"], metadata, slots)
-
-
-def read_artifact(directory: Path) -> dict:
-    """The pickled parts of a stored default (``ARTIFACT``, or ``LEGACY_ARTIFACT`` written with joblib)."""
-    if (directory / ARTIFACT).exists():
-        return pickle.loads(gzip.decompress((directory / ARTIFACT).read_bytes()))
-    return joblib.load(directory / LEGACY_ARTIFACT)
-
-
-def _slots_of_unnamed(stance: dict[str, Pipeline]) -> tuple[str, str]:
-    """The mask words of an artifact that does not name them: those of the slot window where the stance
-    features have one (December 2026 on), else the legacy words."""
-    steps = [dict(p.named_steps["features"].transformer_list) for p in stance.values()]
-    return (TARGET_SLOT, OTHER_SLOT) if any("slot_window" in s for s in steps) else LEGACY_SLOTS
-
-
 def _stance_data(rows: list[LabeledSentence], detector: MentionDetector, names: list[str]) -> dict[str, tuple]:
     found = dict(zip((s.id for s in rows), label_mentions(rows, detector), strict=True))
     data = {}
@@ -160,9 +83,18 @@ def _stance_data(rows: list[LabeledSentence], detector: MentionDetector, names: 
 def fit_baseline(
     labels: LabelSet, targets: list[Target], console: Console | None = None, slot_width: int = SLOT_WIDTH
 ) -> tuple[BaselinePredictor, dict]:
-    """Fit on train, select each classifier's C on dev; returns the predictor and a selection log.
+    """Fit on train, select each classifier's C on dev; returns the predictor (its pipelines frozen) and a
+    selection log.
 
     ``slot_width``: the stance classifiers' window around the target's slot (0: the sentence's n-grams only)."""
+    sentiment, per_target, log = fit_pipelines(labels, targets, console, slot_width)
+    return BaselinePredictor("unsaved", targets, sentiment, per_target), log
+
+
+def fit_pipelines(
+    labels: LabelSet, targets: list[Target], console: Console | None = None, slot_width: int = SLOT_WIDTH
+) -> tuple[Pipeline, dict[str, Pipeline], dict]:
+    """:func:`fit_baseline`'s fitted scikit-learn pipelines: sentiment, stance by target, and the selection log."""
     console = console or Console(stderr=True)
     detector = MentionDetector(targets)
     names = [t.name for t in targets]
@@ -210,7 +142,7 @@ def fit_baseline(
             log["stance"][name] = {}
             c, per_target[name] = best_c(*train_stance[name], *dev_stance[name], log["stance"][name], slot_width)
             console.log(f"stance {name}: C={c} (dev macro-F1 by C: {log['stance'][name]})")
-    return BaselinePredictor("unsaved", targets, sentiment, per_target), log
+    return sentiment, per_target, log
 
 
 def train_baseline(labels: LabelSet, targets: list[Target], targets_path: Path, console: Console | None = None) -> str:

@@ -17,7 +17,7 @@ LOADERS = ("baseline", "transformer", "onnx", "ensemble")  # the kinds load_stor
 def load_stored(model: StoredModel) -> Predictor:
     """Instantiate the predictor for a stored model, whatever its kind."""
     if model.kind == "baseline":
-        from sikap.models.baseline import BaselinePredictor
+        from sikap.models.baseline_predictor import BaselinePredictor
 
         return BaselinePredictor.load(model.tag, model.path, model.metadata)
     if model.kind == "transformer":

@@ -201,3 +201,18 @@ def within_rounding(printed: str) -> tuple[float, float]:
     """The interval of values that print as ``printed``."""
     half = 0.5 * 10 ** -len(printed.partition(".")[2])
     return float(printed) - half, float(printed) + half
+
+
+def test_frozen_default_compares_the_artifacts_and_the_head(run_benchmark: Run) -> None:
+    done = run_benchmark("frozen_default.py", "--sentences", 24, "--rounds", 1, "--calls", "1,8")
+    out = done.stdout
+    assert re.match(r"(CPU\(s\):|lscpu: not available)", out) and ("Flags:" in out or "lscpu:" in out)
+    artifacts = re.findall(rf"^\| (.+?) \| ({NUMBER}) \| (\d+) \| (True|False) \| ([0-9a-f]{{12}}) \|$", out, re.M)
+    assert [(name, imported) for name, _, _, imported, _ in artifacts] == [
+        ("fitted pipelines (before)", "True"),
+        ("frozen (now)", "False"),
+    ]
+    assert artifacts[0][4] == artifacts[1][4] and "same predictions: True" in out
+    assert all(float(cpu) > 0 and int(rss) > 0 for _, cpu, rss, _, _ in artifacts)
+    heads = re.findall(rf"^\| (\d+) \| ({NUMBER}) \| ({NUMBER}) \| ({NUMBER}) \|$", out, re.M)
+    assert [call for call, *_ in heads] == ["1", "8"] and all(float(ms) > 0 for _, ms, _, _ in heads)
