@@ -6,6 +6,7 @@ from conftest import record, write_jsonl
 from typer.testing import CliRunner
 
 from sikap.cli import app
+from sikap.models.baseline_predictor import ARTIFACT
 from sikap.paths import REPO_ROOT
 
 runner = CliRunner()
@@ -148,7 +149,7 @@ def test_serve_names_a_stored_model_that_does_not_load_and_starts_nothing(tmp_pa
     from conftest import SESSION_HOME
 
     home = shutil.copytree(SESSION_HOME, tmp_path / "home", ignore=shutil.ignore_patterns("serve-*.log"))
-    artifact = home / "models" / "sikap-default" / default_tag.split(":")[1] / "baseline.pickle.gz"
+    artifact = home / "models" / "sikap-default" / default_tag.split(":")[1] / ARTIFACT
     artifact.write_bytes(artifact.read_bytes()[:1000])  # cut short, as by a full disk
     done = subprocess.run(
         [sys.executable, "-m", "sikap.cli", "serve", "--no-upgrade", "--port", "1"],
@@ -173,7 +174,7 @@ def test_the_check_before_serving_builds_the_default_of_an_empty_store_in_its_ch
     monkeypatch.setenv("SIKAP_LABELS", str(sample_labels))
     model = ensure_loadable()
     assert model.kind == "baseline" and model.tag.startswith("sikap-default:")
-    assert model.path.is_relative_to(home) and (model.path / "baseline.pickle.gz").is_file()
+    assert model.path.is_relative_to(home) and (model.path / ARTIFACT).is_file()
     # this process's own store (the session's) did not get it
     from sikap.models.store import list_models
 
