@@ -101,6 +101,7 @@ def fit_pipelines(
     train, dev = labels.split("train"), labels.split("dev")
     train_stance, dev_stance = _stance_data(train, detector, names), _stance_data(dev, detector, names)
     log: dict = {"sentiment": {}, "stance": {}, "slot_width": slot_width}
+    parallel = False  # whether a grid ran in joblib's worker processes
 
     def best_c(
         x: list[str], y: list[str], dx: list[str], dy: list[str], scores: dict, width: int = 0
@@ -112,9 +113,10 @@ def fit_pipelines(
         features = make_features(width)
         features_x = features.fit_transform(x)  # one pass over the texts (fit, then transform, read them twice)
         features_dx = features.transform(dx) if dx else None
-        fitted = joblib.Parallel(n_jobs=grid_workers(len(y)))(
-            joblib.delayed(fit_classifier)(c, features_x, y) for c in C_GRID
-        )
+        nonlocal parallel
+        workers = grid_workers(len(y))
+        parallel |= workers > 1
+        fitted = joblib.Parallel(n_jobs=workers)(joblib.delayed(fit_classifier)(c, features_x, y) for c in C_GRID)
         scored = []
         for c, classifier in zip(C_GRID, fitted, strict=True):
             score = f1_score(dy, classifier.predict(features_dx), average="macro", zero_division=0) if dx else 0.0
@@ -123,26 +125,39 @@ def fit_pipelines(
         score, c, classifier = max(scored, key=lambda t: t[0])
         return c, Pipeline([("features", features), ("classifier", classifier)])
 
-    with console.status("Training the embedded default: sentiment…"):
-        c, sentiment = best_c(
-            [s.text for s in train],
-            [s.sentiment for s in train],
-            [s.text for s in dev],
-            [s.sentiment for s in dev],
-            log["sentiment"],
-        )
-    console.log(f"sentiment: C={c} (dev macro-F1 by C: {log['sentiment']})")
+    try:
+        with console.status("Training the embedded default: sentiment…"):
+            c, sentiment = best_c(
+                [s.text for s in train],
+                [s.sentiment for s in train],
+                [s.text for s in dev],
+                [s.sentiment for s in dev],
+                log["sentiment"],
+            )
+        console.log(f"sentiment: C={c} (dev macro-F1 by C: {log['sentiment']})")
 
-    # One stance classifier per target. A single classifier shared across the targets was also fitted and
-    # chosen between on dev until December 2026; it lost every time (last: dev 0.764 vs 0.780) and cost a
-    # third of the build.
-    with console.status("Training the embedded default: stance, one model per target…"):
-        per_target = {}
-        for name in names:
-            log["stance"][name] = {}
-            c, per_target[name] = best_c(*train_stance[name], *dev_stance[name], log["stance"][name], slot_width)
-            console.log(f"stance {name}: C={c} (dev macro-F1 by C: {log['stance'][name]})")
+        # One stance classifier per target. A single classifier shared across the targets was also fitted and
+        # chosen between on dev until December 2026; it lost every time (last: dev 0.764 vs 0.780) and cost a
+        # third of the build.
+        with console.status("Training the embedded default: stance, one model per target…"):
+            per_target = {}
+            for name in names:
+                log["stance"][name] = {}
+                c, per_target[name] = best_c(*train_stance[name], *dev_stance[name], log["stance"][name], slot_width)
+                console.log(f"stance {name}: C={c} (dev macro-F1 by C: {log['stance'][name]})")
+    finally:
+        if parallel:
+            stop_grid_workers()
     return sentiment, per_target, log
+
+
+def stop_grid_workers() -> None:
+    """Stop joblib's worker processes. joblib keeps them for reuse, idle for five minutes: a process that fitted
+    the default in parallel would otherwise leave them behind, or wait for them when it exits (a
+    ``multiprocessing`` child does). ``reuse=True``: the executor the grid ran on, not a new one."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor(reuse=True).shutdown(wait=True)
 
 
 def train_baseline(labels: LabelSet, targets: list[Target], targets_path: Path, console: Console | None = None) -> str:

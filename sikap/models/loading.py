@@ -166,16 +166,10 @@ def ensure_stored(requested: str | None = None, console: Console | None = None) 
 
 def _stored_and_loaded(requested: str | None) -> tuple[StoredModel | None, str | None]:
     """:func:`ensure_stored` and a load of the model: the model, and what failed (``None`` if nothing did)."""
-    import multiprocessing
-
     try:
         model = ensure_stored(requested)
     except SikapError as exc:
         return None, str(exc)
-    finally:  # the default's C grid leaves its worker processes idle for minutes; this process exits after them
-        for worker in multiprocessing.active_children():
-            worker.terminate()
-            worker.join(10)
     try:
         load_stored(model)
     except Exception as exc:  # reported to the parent by its type and message

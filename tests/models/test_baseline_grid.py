@@ -4,6 +4,7 @@ import copy
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 from rich.console import Console
 
@@ -31,6 +32,10 @@ def test_the_grid_fitted_in_two_processes_equals_the_grid_fitted_in_one(
         monkeypatch.setattr(baseline, "grid_workers", lambda rows, workers=workers: workers)
         fits.append(baseline.fit_baseline(labels, targets, Console(quiet=True)))
     (first, first_log), (second, second_log) = fits
+    # joblib's workers are stopped once the grids are done, not kept idle for reuse (minutes); its resource
+    # tracker stays, and ends with this process
+    workers = [p for p in psutil.Process().children(recursive=True) if "LokyProcess" in " ".join(p.cmdline())]
+    assert not workers, [" ".join(p.cmdline())[:200] for p in workers]
     assert first_log == second_log
     classifiers = [(p.sentiment, *p.stance.values()) for p in (first, second)]
     for one, two in zip(*classifiers, strict=True):
