@@ -43,7 +43,7 @@ class FrozenVectorizer:
     norm: str | None = "l2"  # "l2", "l1" or None
     slot_width: int = 0  # the slot window's
     slot: str = ""
-    _word_columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _word_columns: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.analyzer not in ANALYZERS:
