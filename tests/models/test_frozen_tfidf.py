@@ -51,10 +51,8 @@ def test_the_defaults_pipelines_frozen_give_sklearns_probabilities(label_texts: 
     pipe = fitted(Pipeline([("features", make_features(slot_width)), ("classifier", make_classifier(4.0))]), 3, texts)
     frozen = freeze(pipe)
     probe = texts + TEXTS
-    for name, vectorizer in pipe.named_steps["features"].transformer_list:
-        ours = frozen.vectorizers[[n for n, _ in pipe.named_steps["features"].transformer_list].index(name)]
-        theirs = vectorizer.transform(probe)
-        mine = ours.transform(probe)
+    for (name, vectorizer), ours in zip(pipe.named_steps["features"].transformer_list, frozen.vectorizers, strict=True):
+        theirs, mine = vectorizer.transform(probe), ours.transform(probe)
         assert (mine.indptr == theirs.indptr).all() and (mine.indices == theirs.indices).all(), name
         np.testing.assert_array_equal(mine.data, theirs.data, err_msg=name)
     np.testing.assert_array_equal(frozen.predict_proba(probe), pipe.predict_proba(probe))
