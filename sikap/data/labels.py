@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
@@ -245,32 +246,58 @@ def load_labels(files: list[Path] | None = None, targets: list[Target] | None = 
     return result
 
 
+def _relocatable(key: tuple) -> tuple[tuple, str]:
+    """The checks' disk key and the folder it is relative to: each file's path relative to the folder above the
+    files' folders (``labels/`` for ``labels/data/*.jsonl``), so a copied or moved ``labels/`` finds the checks of
+    the same files; the folders' names stay in the key, as the splits depend on them."""
+    files, targets = key
+    root = os.path.commonpath([str(Path(path).parent.parent) for path, _ in files])
+    return (tuple((os.path.relpath(path, root), digest) for path, digest in files), targets), root
+
+
 def checks_cache_file(key: tuple) -> Path:
     """Where the checks across records of the files and targets ``key`` are kept, for this code and scikit-learn:
     a change to any module of ``sikap.data`` or ``sikap.text`` (the checks and the mention detection) names
-    another file."""
+    another file. Files at other paths with the same names under their folders share it (:func:`_relocatable`)."""
     from importlib.metadata import version  # not ``import sklearn``: a cache hit then imports no scikit-learn
 
     package = Path(__file__).resolve().parents[1]
     code = b"".join(p.read_bytes() for d in ("data", "text") for p in sorted((package / d).glob("*.py")))
-    name = hashlib.blake2b(repr(key).encode() + code + version("scikit-learn").encode(), digest_size=16).hexdigest()
+    relative, _ = _relocatable(key)
+    name = hashlib.blake2b(
+        repr(relative).encode() + code + version("scikit-learn").encode(), digest_size=16
+    ).hexdigest()
     return cache_dir() / "label-checks" / f"{name}.json"
 
 
-def _checked_across_records(sentences: list[LabeledSentence], targets: list[Target], key: tuple | None) -> list[Problem]:
+ROOT_MARK = "\x00"  # stands for the labels folder (and a separator) in the paths of the problems kept on disk
+
+
+def _checked_across_records(
+    sentences: list[LabeledSentence], targets: list[Target], key: tuple | None
+) -> list[Problem]:
     """:func:`cross_record_problems`, read from the disk cache when these files were checked before (the checks
-    take ~5 s on the full labels; every ``sikap`` command that trains or evaluates reads them)."""
+    take ~5 s on the full labels; every ``sikap`` command that trains or evaluates reads them). The problems are
+    kept with the labels folder's path marked, and read back with this one's."""
     if key is None:
         return cross_record_problems(sentences, targets)
     path = checks_cache_file(key)
+    prefix = os.path.join(_relocatable(key)[1], "")
     try:
-        return [Problem(**p) for p in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError):  # not there yet, or unreadable: check again
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        return [
+            Problem(**{k: v.replace(ROOT_MARK, prefix) if isinstance(v, str) else v for k, v in p.items()})
+            for p in kept
+        ]
+    except (OSError, ValueError, TypeError, AttributeError):  # not there yet, or unreadable: check again
         pass
     problems = cross_record_problems(sentences, targets)
+    marked = [
+        {k: v.replace(prefix, ROOT_MARK) if isinstance(v, str) else v for k, v in vars(p).items()} for p in problems
+    ]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps([vars(p) for p in problems], ensure_ascii=False))
+        write_atomic(path, json.dumps(marked, ensure_ascii=False))
         for old in sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CHECKS_CACHE_KEEP]:
             old.unlink(missing_ok=True)
     except OSError:  # a read-only home: the checks run again next time

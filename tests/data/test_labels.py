@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,34 @@ def test_sikap_cache_moves_the_checks_cache_out_of_the_home(
     labels._read_labels([path], targets, labels._files_key([path], targets))
     assert [p.parent for p in (tmp_path / "shared").rglob("*.json")] == [tmp_path / "shared" / "label-checks"]
     assert not (tmp_path / "home").exists()
+
+
+def test_a_copied_labels_folder_reads_the_checks_kept_for_the_original_with_its_own_paths(
+    tmp_path: Path, targets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk key holds each file's path below the labels folder, not above it: a copy of ``labels/`` elsewhere
+    is not checked again, and its problems name the copy's files. Another folder name is another split: checked."""
+    from sikap.data import labels
+
+    monkeypatch.setenv("SIKAP_CACHE", str(tmp_path / "cache"))
+    text = "Rusia menembakkan rudal ke Ukraina."
+    original = tmp_path / "a" / "labels"
+    (original / "data").mkdir(parents=True)
+    write_jsonl(original / "data" / "batch.jsonl", [record("x-1", text, Russia="neutral", Ukraine="neutral")] * 2)
+    copy = shutil.copytree(original, tmp_path / "b" / "elsewhere" / "labels")
+    moved = shutil.copytree(original / "data", tmp_path / "c" / "labels" / "dev")
+    checked = []
+    real = labels.cross_record_problems
+    monkeypatch.setattr(labels, "cross_record_problems", lambda *a: checked.append(1) or real(*a))
+
+    def problems(folder: Path) -> list[str]:
+        files = labels.data_files(folder)
+        return [str(p) for p in labels._read_labels(files, targets, labels._files_key(files, targets)).problems]
+
+    first = problems(original / "data")
+    assert any(f"{original}/data/batch.jsonl:2: duplicate id 'x-1' (first at {original}/data/" in p for p in first)
+    again = problems(copy / "data")
+    assert len(checked) == 1 and again == [p.replace(str(original), str(copy)) for p in first]
+    assert str(original) not in "".join(again)
+    problems(moved)
+    assert len(checked) == 2  # labels/dev/, not labels/data/: the splits differ
