@@ -99,18 +99,24 @@ def test_trimmed_model_gives_the_full_vocabularys_hidden_states(
     import torch
     from transformers import AutoModel
 
-    texts = label_texts[::200]
+    texts = sorted(label_texts[::200], key=len)  # batches of similar length: little padding
     model = AutoModel.from_pretrained(e5_dir).eval()
-    batch = tokenizer(texts, padding=True, return_tensors="pt")
-    full_ids = [original_ids(tokenizer.convert_ids_to_tokens(ids)) for ids in batch["input_ids"].tolist()]
     source = read_e5_file(e5_source)
     table = _matrix(source, "emb.word", source.header.vocab_rows, source.header.hidden)
-    with torch.inference_mode():
-        trimmed = model(**batch).last_hidden_state
-        model.set_input_embeddings(torch.nn.Embedding.from_pretrained(torch.from_numpy(table)))
-        full = model(input_ids=torch.tensor(full_ids), attention_mask=batch["attention_mask"]).last_hidden_state
+    trimmed_table = model.get_input_embeddings()
+    full_table = torch.nn.Embedding.from_pretrained(torch.from_numpy(table))
+    largest = 0.0
+    for start in range(0, len(texts), 32):
+        batch = tokenizer(texts[start : start + 32], padding=True, return_tensors="pt")
+        full_ids = [original_ids(tokenizer.convert_ids_to_tokens(ids)) for ids in batch["input_ids"].tolist()]
+        with torch.inference_mode():
+            model.set_input_embeddings(trimmed_table)
+            trimmed = model(**batch).last_hidden_state
+            model.set_input_embeddings(full_table)
+            full = model(input_ids=torch.tensor(full_ids), attention_mask=batch["attention_mask"]).last_hidden_state
+        largest = max(largest, (trimmed - full).abs().max().item())
     assert model.config.vocab_size < 70_000 and table.shape[0] == 250037
-    assert (trimmed - full).abs().max().item() <= 1e-5
+    assert largest <= 1e-5
 
 
 def test_standard_nmt_nfkc_agrees_with_the_files_own_map(e5_source: Path, tokenizer) -> None:
