@@ -3,6 +3,7 @@ import path, output, exit code and time limit."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -65,3 +66,74 @@ def test_a_script_over_its_time_limit_is_killed(tmp_path: Path) -> None:
     pid = int(marker.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+PARENT = """
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+here = Path(__file__).parent
+python = sys.executable
+# a worker, as the benchmark scripts start theirs: argv, environment, working directory, stdio and exit code
+done = subprocess.run([python, str(here / "worker.py"), "7"], capture_output=True, text=True, cwd=here / "work",
+                      env={**os.environ, "PROBE": "worker"})
+# `python -c` and other commands: the real Python
+real = subprocess.run([python, "-c", "import sys; print('torch' in sys.modules)"], capture_output=True, text=True)
+# SIGTERM to the shim reaches the worker; SIGKILL to the shim ends the worker too
+stopped = subprocess.Popen([python, str(here / "sleeper.py"), "term"])
+while not (here / "term.pid").exists(): time.sleep(0.05)
+stopped.terminate()
+killed = subprocess.Popen([python, str(here / "sleeper.py"), "kill"])
+while not (here / "kill.pid").exists(): time.sleep(0.05)
+killed.kill()
+print(json.dumps({"worker": json.loads(done.stdout), "code": done.returncode, "err": done.stderr,
+                  "real_has_torch": real.stdout.strip(), "terminated": stopped.wait(), "killed": killed.wait()}))
+"""
+
+WORKER = """
+import json, os, sys
+print(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "env": os.environ.get("PROBE"), "name": __name__,
+                  "torch_before_import": "torch" in sys.modules, "parent_script_ran": "imported_by_parent" in sys.modules}))
+print("worker stderr", file=sys.stderr)
+sys.exit(int(sys.argv[1]))
+"""
+
+SLEEPER = """
+import os, sys, time
+from pathlib import Path
+(Path(__file__).parent / (sys.argv[1] + ".pid")).write_text(str(os.getpid()))
+time.sleep(600)
+"""
+
+
+def test_a_scripts_own_python_processes_are_forked_from_its_twin(tmp_path: Path) -> None:
+    """``python file.py`` started by a script runs forked (the preloaded libraries already there, nothing the script
+    did), with its own argv, environment, working directory, stdio and exit code; signals reach it; ``-c`` is the
+    real Python."""
+    for name, source in (
+        ("parent.py", "import imported_by_parent\n" + PARENT),
+        ("imported_by_parent.py", ""),
+        ("worker.py", WORKER),
+        ("sleeper.py", SLEEPER),
+    ):
+        (tmp_path / name).write_text(source)
+    (tmp_path / "work").mkdir()
+    done = run_forked([sys.executable, str(tmp_path / "parent.py")], tmp_path, dict(os.environ), timeout=120)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    worker = seen["worker"]
+    assert worker["argv"] == ["7"] and worker["cwd"] == str(tmp_path / "work") and worker["env"] == "worker"
+    assert worker["name"] == "__main__" and not worker["parent_script_ran"]
+    assert worker["torch_before_import"]  # forked: a fresh `python worker.py` would not have torch yet
+    assert seen["code"] == 7 and seen["err"] == "worker stderr\n"
+    assert seen["real_has_torch"] == "False"
+    assert seen["terminated"] == -signal.SIGTERM and seen["killed"] == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    for name in ("term", "kill"):
+        pid = int((tmp_path / f"{name}.pid").read_text())
+        while True:  # the worker of the killed shim ends once it sees the shim's side close
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, f"the {name} worker {pid} is still running"
+            time.sleep(0.05)
