@@ -4,13 +4,13 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from fork_runner import ForkedProcess, run_forked
 from typer.testing import CliRunner
 
 from sikap.batch.formats import read_records, read_sentences
@@ -22,20 +22,10 @@ runner = CliRunner()
 
 
 def make_corpus(path: Path, articles: int, seed: int = 3) -> Path:
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "benchmarks" / "make_corpus.py"),
-            "--articles",
-            str(articles),
-            "--output",
-            str(path),
-            "--seed",
-            str(seed),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    script = str(REPO_ROOT / "benchmarks" / "make_corpus.py")
+    command = [sys.executable, script, "--articles", str(articles), "--output", str(path), "--seed", str(seed)]
+    done = run_forked(command, REPO_ROOT, dict(os.environ), timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
     return path
 
 
@@ -193,7 +183,7 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path: Path, defaul
     env = {**os.environ, "SIKAP_HOME": str(SESSION_HOME), "SIKAP_SCORE_WINDOW": "64"}
     out = tmp_path / "scored.jsonl"
     command = [sys.executable, "-m", "sikap.cli", "score", str(corpus), "-o", str(out), "--model", default_tag]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = ForkedProcess(command, Path.cwd(), env, quiet=True)  # forked from a server with the libraries imported
     journal = tmp_path / "scored.jsonl.journal"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count("\n") < 10):
@@ -205,11 +195,11 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path: Path, defaul
     # a torn write: half an article's row after the last journal entry must be dropped on resume
     with (tmp_path / "scored.jsonl.partial.jsonl").open("ab") as spool:
         spool.write(b'{"article_id": "art-0000399", "index": 0, "te')
-    resumed = subprocess.run([*command, "--resume"], env=env, capture_output=True, text=True, timeout=300)
+    resumed = run_forked([*command, "--resume"], Path.cwd(), env, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"{done_before} already done" in resumed.stderr
     fresh = tmp_path / "fresh.jsonl"
-    subprocess.run([*command[:6], str(fresh), *command[7:]], env=env, check=True, capture_output=True, timeout=300)
+    assert run_forked([*command[:6], str(fresh), *command[7:]], Path.cwd(), env, timeout=300).returncode == 0
     assert out.read_bytes() == fresh.read_bytes()
     assert (tmp_path / "scored.articles.jsonl").read_bytes() == (tmp_path / "fresh.articles.jsonl").read_bytes()
 

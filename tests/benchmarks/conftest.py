@@ -1,5 +1,5 @@
 """Running the scripts of ``benchmarks/`` as a user would: a fresh process (forked from a server with the heavy
-libraries imported: :mod:`.fork_runner`), small sizes, a time limit."""
+libraries imported: ``tests/fork_runner.py``), small sizes, a time limit."""
 
 import os
 import subprocess
@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from .fork_runner import run_forked
+from fork_runner import run_forked
 
 REPO = Path(__file__).resolve().parents[2]
 

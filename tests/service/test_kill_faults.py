@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from contextlib import suppress
@@ -14,11 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import SESSION_HOME
+from fork_runner import ForkedProcess, run_forked
 
 from sikap.service.process import running_service
 
 
-def sikap_process(home: Path, *args: str, labels: Path | None = None) -> subprocess.Popen:
+def sikap_process(home: Path, *args: str, labels: Path | None = None) -> ForkedProcess:
+    """``python -m sikap.cli *args`` in a process forked from a server that imported torch and transformers once
+    (``tests/fork_runner.py``): the command's own process, which the tests kill -9."""
     # Temporary files inside the test's folder: a process killed with -9 cannot remove them (the export's staging)
     scratch = home.parent / "tmp"
     scratch.mkdir(exist_ok=True)
@@ -26,10 +28,7 @@ def sikap_process(home: Path, *args: str, labels: Path | None = None) -> subproc
     env.pop("SIKAP_MODEL", None)
     if labels:
         env["SIKAP_LABELS"] = str(labels)
-    return subprocess.Popen(
-        [sys.executable, "-m", "sikap.cli", *args],
-        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    return ForkedProcess([sys.executable, "-m", "sikap.cli", *args], Path.cwd(), env)
 
 
 def sikap(home: Path, *args: str, labels: Path | None = None) -> str:
@@ -39,7 +38,7 @@ def sikap(home: Path, *args: str, labels: Path | None = None) -> str:
     return output
 
 
-def kill_when(process: subprocess.Popen, marker: str, timeout: float = 240) -> str:
+def kill_when(process: ForkedProcess, marker: str, timeout: float = 240) -> str:
     """SIGKILL ``process`` as soon as its output contains ``marker``; the output up to then."""
     fd = process.stdout.fileno()
     os.set_blocking(fd, False)
@@ -69,7 +68,7 @@ def store_state(home: Path) -> str:
     """`sikap models list` and the tag the service would serve, read by a fresh process."""
     env = {**os.environ, "SIKAP_HOME": str(home)}
     env.pop("SIKAP_MODEL", None)
-    result = subprocess.run([sys.executable, "-c", STATE], env=env, capture_output=True, text=True, timeout=300)
+    result = run_forked([sys.executable, "-c", STATE], Path.cwd(), env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

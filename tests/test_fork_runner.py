@@ -1,4 +1,4 @@
-"""The fork runner behaves as ``subprocess.run([python, script, *args], …)``: argv, environment, working directory,
+"""The fork runner behaves as ``subprocess.run([python, script, *args], …)`` and ``Popen``: argv, environment, working directory,
 import path, output, exit code and time limit."""
 
 import json
@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from .fork_runner import run_forked
+from fork_runner import ForkedProcess, run_forked
 
 SCRIPT = """
 import json, os, sys
@@ -137,3 +136,17 @@ def test_a_scripts_own_python_processes_are_forked_from_its_twin(tmp_path: Path)
                 break
             assert time.monotonic() < deadline, f"the {name} worker {pid} is still running"
             time.sleep(0.05)
+
+
+def test_a_forked_process_is_the_commands_own_process(tmp_path: Path) -> None:
+    """``ForkedProcess`` as ``Popen(…, stdout=PIPE, stderr=STDOUT)``: its pid is the command's (a signal sent to it
+    ends the command), output and errors in one stream, the exit code; ``-c`` code and ``-m`` a module."""
+    code = "import os, sys, time; print(os.getpid(), flush=True); print('err', file=sys.stderr, flush=True); time.sleep(600)"
+    process = ForkedProcess([sys.executable, "-c", code], tmp_path, dict(os.environ))
+    assert int(process.stdout.readline()) == process.pid and process.stdout.readline() == "err\n"
+    assert process.poll() is None
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(10) == -signal.SIGKILL == process.returncode
+    (tmp_path / "probe_module.py").write_text("import sys\nprint(sys.argv[1:], __name__)\nsys.exit(5)\n")
+    module = ForkedProcess([sys.executable, "-m", "probe_module", "a"], tmp_path, dict(os.environ))
+    assert module.communicate(timeout=60) == ("['a'] __main__\n", None) and module.returncode == 5

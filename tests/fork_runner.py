@@ -114,21 +114,24 @@ def _run_main(argv: list[str], env: dict[str, str], cwd: str) -> None:
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - the process's own stdio
     sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
-    sys.executable = env[PYTHON_VARIABLE]
+    sys.executable = env.get(PYTHON_VARIABLE, sys.executable)
     module = argv[1] if argv[0] == "-m" else None
-    sys.argv = argv[1:] if module else list(argv)
+    code_text = argv[1] if argv[0] == "-c" else None
+    sys.argv = ["-c", *argv[2:]] if code_text is not None else argv[1:] if module else list(argv)
     # The import path of `python script.py` (or `-m`) with this PYTHONPATH: without the test folders, whose
     # `benchmarks` package (this one) would hide the repository's `benchmarks/` from the script
-    tests = Path(__file__).resolve().parents[1]
+    tests = Path(__file__).resolve().parent
     for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
         del sys.modules[name]
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     kept = [p for p in sys.path if p and not Path(p).resolve().is_relative_to(tests)]
-    sys.path[:] = [cwd if module else str(Path(argv[0]).parent), *extra, *kept]
+    sys.path[:] = [cwd if module or code_text is not None else str(Path(argv[0]).parent), *extra, *kept]
     code = 0
     try:
         if module:
             runpy.run_module(module, run_name="__main__", alter_sys=True)
+        elif code_text is not None:
+            exec(compile(code_text, "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
         else:
             runpy.run_path(argv[0], run_name="__main__")
     except SystemExit as stop:
@@ -193,8 +196,8 @@ def _run_request(connection: socket.socket, request: dict, fds: list[int]) -> No
     _run_main(request["argv"], request["env"], request["cwd"])
 
 
-def _run_script(script: str, args: list[str], env: dict[str, str], cwd: str, out: str, err: str) -> None:
-    """In the forked child: its twin started (:func:`_serve_fresh_processes`), then the script as ``__main__``."""
+def _run_script(argv: list[str], env: dict[str, str], cwd: str, out: str, err: str) -> None:
+    """In the forked child: its twin started (:func:`_serve_fresh_processes`), then ``python *argv``."""
     os.setsid()  # its own process group, which a timeout kills whole
     address = os.path.join(os.path.dirname(out), "twin")  # in the run's folder, which run_forked removes
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -208,7 +211,21 @@ def _run_script(script: str, args: list[str], env: dict[str, str], cwd: str, out
         opened = os.open(path, flags)
         os.dup2(opened, fd)
         os.close(opened)
-    _run_main([script, *args], {**env, ADDRESS_VARIABLE: address}, cwd)
+    _run_main(argv, {**env, ADDRESS_VARIABLE: address}, cwd)
+
+
+def _run_started(argv: list[str], env: dict[str, str], cwd: str, output) -> None:
+    """In the child of a :class:`ForkedProcess`: its own session, no input, its output and errors to ``output``
+    (``None``: discarded)."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    for fd in (1, 2):
+        os.dup2(output.fileno() if output else null, fd)
+    os.close(null)
+    if output:
+        output.close()
+    _run_main(argv, env, cwd)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -219,14 +236,13 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def run_forked(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
     """``subprocess.run(command, cwd=…, env=…, capture_output=True, text=True, timeout=…)`` for
-    ``command = [python, script, *args]``, with the script run in a child of the fork server."""
-    _, script, *args = command
+    ``command = [python, *argv]`` (a script, ``-m`` a module or ``-c`` code), run in a child of the fork server."""
     env = {**env, PYTHON_VARIABLE: shim()}
     with tempfile.TemporaryDirectory(prefix="sikap-bench-run-") as tmp:
         out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
         out.touch()
         err.touch()
-        child = _context().Process(target=_run_script, args=(script, args, env, str(cwd), str(out), str(err)))
+        child = _context().Process(target=_run_script, args=(command[1:], env, str(cwd), str(out), str(err)))
         child.start()
         child.join(timeout)
         if child.is_alive():
@@ -235,3 +251,51 @@ def run_forked(command: list[str], cwd: Path, env: dict[str, str], timeout: floa
             child.join()
             raise subprocess.TimeoutExpired(command, timeout, out.read_text(), err.read_text())
         return subprocess.CompletedProcess(command, child.exitcode, out.read_text(), err.read_text())
+
+
+class ForkedProcess:
+    """What the tests use of ``subprocess.Popen(command, cwd=…, env=…, stdout=PIPE, stderr=STDOUT, text=True)``, for
+    ``command = [python, *argv]`` forked from the fork server: ``pid`` (the process itself: signals reach it and
+    nothing else), ``stdout`` (output and errors; ``quiet``: both discarded, as ``subprocess.DEVNULL``), ``poll``,
+    ``wait``, ``send_signal``, ``communicate``, ``returncode``.
+    """
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str], quiet: bool = False) -> None:
+        self.args = command
+        reader, writer = multiprocessing.Pipe(duplex=False) if not quiet else (None, None)
+        self._process = _context().Process(target=_run_started, args=(command[1:], env, str(cwd), writer))
+        self._process.start()
+        self.pid = self._process.pid
+        self.stdout = None
+        if reader and writer:
+            writer.close()
+            self.stdout = open(os.dup(reader.fileno()), encoding="utf-8", errors="replace")  # noqa: SIM115
+            reader.close()
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.exitcode
+
+    def poll(self) -> int | None:
+        return None if self._process.is_alive() else self._process.exitcode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._process.join(timeout)
+        if self._process.is_alive():
+            raise subprocess.TimeoutExpired(self.args, timeout)
+        return self._process.exitcode
+
+    def send_signal(self, number: int) -> None:
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, number)
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, None]:
+        """All of the output once the process closes it, and the process ended; ``TimeoutExpired`` after ``timeout``."""
+        result: list[str] = []
+        reading = threading.Thread(target=lambda: result.append(self.stdout.read()), daemon=True)
+        reading.start()
+        reading.join(timeout)
+        if reading.is_alive():
+            raise subprocess.TimeoutExpired(self.args, timeout)
+        self.wait(timeout)
+        return result[0], None
