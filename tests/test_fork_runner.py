@@ -1,5 +1,5 @@
-"""The fork runner behaves as ``subprocess.run([python, script, *args], …)`` and ``Popen``: argv, environment, working directory,
-import path, output, exit code and time limit."""
+"""The fork runner behaves as ``subprocess.run([python, script, *args], …)`` and ``Popen`` would: argv, environment,
+working directory, import path, output, signals, exit code and time limit; so do the processes a script starts."""
 
 import json
 import os
