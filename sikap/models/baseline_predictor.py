@@ -91,7 +91,7 @@ class BaselinePredictor(Predictor):
     @classmethod
     def load(cls, tag: str, directory: Path, metadata: dict | None = None) -> "BaselinePredictor":
         parts = read_artifact(directory)
-        if (directory / ARTIFACT).exists():
+        if isinstance(parts["sentiment"], dict):  # frozen states (ARTIFACT); else fitted pipelines, frozen below
             sentiment = FrozenPipeline.from_state(parts["sentiment"])
             stance = {name: FrozenPipeline.from_state(state) for name, state in parts["stance"].items()}
             slots = tuple(parts["slots"])

@@ -1,6 +1,7 @@
 """Load the model to serve, building the embedded default first when the store has none."""
 
 import logging
+from collections.abc import Callable
 
 from rich.console import Console
 
@@ -11,29 +12,47 @@ from sikap.models.store import StoredModel, resolve
 log = logging.getLogger("sikap.loading")
 MEMBER_ENV = "SIKAP_ENSEMBLE_MEMBER"
 MEMBER_SETTINGS = ("auto", "onnx", "torch")
-LOADERS = ("baseline", "transformer", "onnx", "ensemble")  # the kinds load_stored loads
+
+
+def _load_baseline(model: StoredModel) -> Predictor:
+    from sikap.models.baseline_predictor import BaselinePredictor
+
+    return BaselinePredictor.load(model.tag, model.path, model.metadata)
+
+
+def _load_transformer(model: StoredModel) -> Predictor:
+    from sikap.models.transformer.predict import TransformerPredictor
+
+    return TransformerPredictor.load(model.tag, model.path, model.metadata)
+
+
+def _load_onnx(model: StoredModel) -> Predictor:
+    from sikap.models.onnx.predict import OnnxPredictor
+
+    return OnnxPredictor.load(model.tag, model.path, model.metadata)
+
+
+def _load_ensemble(model: StoredModel) -> Predictor:
+    from sikap.models.ensemble import EnsemblePredictor
+
+    members, choice = ensemble_members(model)
+    return EnsemblePredictor.load(model.tag, model.path, model.metadata, members, choice)
+
+
+# The predictor of each kind of stored model (each imports its libraries when it loads one).
+LOADERS: dict[str, Callable[[StoredModel], Predictor]] = {
+    "baseline": _load_baseline,
+    "transformer": _load_transformer,
+    "onnx": _load_onnx,
+    "ensemble": _load_ensemble,
+}
 
 
 def load_stored(model: StoredModel) -> Predictor:
     """Instantiate the predictor for a stored model, whatever its kind."""
-    if model.kind == "baseline":
-        from sikap.models.baseline_predictor import BaselinePredictor
-
-        return BaselinePredictor.load(model.tag, model.path, model.metadata)
-    if model.kind == "transformer":
-        from sikap.models.transformer.predict import TransformerPredictor
-
-        return TransformerPredictor.load(model.tag, model.path, model.metadata)
-    if model.kind == "onnx":
-        from sikap.models.onnx.predict import OnnxPredictor
-
-        return OnnxPredictor.load(model.tag, model.path, model.metadata)
-    if model.kind == "ensemble":
-        from sikap.models.ensemble import EnsemblePredictor
-
-        members, choice = ensemble_members(model)
-        return EnsemblePredictor.load(model.tag, model.path, model.metadata, members, choice)
-    raise SikapError(f"model {model.tag} has unknown kind {model.kind!r}")
+    if model.kind not in LOADERS:
+        raise SikapError(f"model {model.tag} has unknown kind {model.kind!r}")
+    return LOADERS[model.kind](model)
 
 
 def member_setting() -> str:
