@@ -104,8 +104,8 @@ def shim() -> str:
 
 
 def _run_main(argv: list[str], env: dict[str, str], cwd: str) -> None:
-    """``python *argv`` (a script, or ``-m`` a module) in this process, then exit with its code (atexit handlers
-    run, as in Python). Stdio is already this process's."""
+    """``python *argv`` (a script, ``-m`` a module or ``-c`` code) in this process, then exit with its code
+    (atexit handlers run, as in Python). Stdio is already this process's."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.chdir(cwd)
