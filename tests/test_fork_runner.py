@@ -147,6 +147,12 @@ def test_a_forked_process_is_the_commands_own_process(tmp_path: Path) -> None:
     assert process.poll() is None
     process.send_signal(signal.SIGKILL)
     assert process.wait(10) == -signal.SIGKILL == process.returncode
-    (tmp_path / "probe_module.py").write_text("import sys\nprint(sys.argv[1:], __name__)\nsys.exit(5)\n")
-    module = ForkedProcess([sys.executable, "-m", "probe_module", "a"], tmp_path, dict(os.environ))
-    assert module.communicate(timeout=60) == ("['a'] __main__\n", None) and module.returncode == 5
+    (tmp_path / "probe_module.py").write_text(
+        "import sys, tempfile\nprint(sys.argv[1:], __name__, tempfile.gettempdir())\nsys.exit(5)\n"
+    )
+    scratch = tmp_path / "scratch"  # its $TMPDIR (the killed commands' leftovers go there), though the server's differs
+    scratch.mkdir()
+    module = ForkedProcess(
+        [sys.executable, "-m", "probe_module", "a"], tmp_path, {**os.environ, "TMPDIR": str(scratch)}
+    )
+    assert module.communicate(timeout=60) == (f"['a'] __main__ {scratch}\n", None) and module.returncode == 5
