@@ -119,8 +119,8 @@ def _run_main(argv: list[str], env: dict[str, str], cwd: str) -> None:
     module = argv[1] if argv[0] == "-m" else None
     code_text = argv[1] if argv[0] == "-c" else None
     sys.argv = ["-c", *argv[2:]] if code_text is not None else argv[1:] if module else list(argv)
-    # The import path of `python script.py` (or `-m`) with this PYTHONPATH: without the test folders, whose
-    # `benchmarks` package (this one) would hide the repository's `benchmarks/` from the script
+    # The import path of `python script.py` (or `-m`, `-c`) with this PYTHONPATH: without the test folders, whose
+    # `benchmarks` package (tests/benchmarks/) would hide the repository's `benchmarks/` from the script
     tests = Path(__file__).resolve().parent
     for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
         del sys.modules[name]

@@ -179,3 +179,16 @@ def test_the_check_before_serving_builds_the_default_of_an_empty_store_in_its_ch
     from sikap.models.store import list_models
 
     assert model.tag not in {m.tag for m in list_models()}
+
+
+def test_a_stored_model_of_an_unknown_kind_is_named_in_the_error(tmp_path: Path) -> None:
+    """A model whose metadata names a kind this version cannot load (a newer release's, a hand-edited file)."""
+    from datetime import UTC, datetime
+
+    from sikap.errors import SikapError
+    from sikap.models.loading import load_stored
+    from sikap.models.store import StoredModel
+
+    model = StoredModel("sikap-future:1", "hologram", datetime.now(UTC), tmp_path, {})
+    with pytest.raises(SikapError, match=r"model sikap-future:1 has unknown kind 'hologram'"):
+        load_stored(model)

@@ -273,6 +273,11 @@ def checks_cache_file(key: tuple) -> Path:
 ROOT_MARK = "\x00"  # stands for the labels folder (and a separator) in the paths of the problems kept on disk
 
 
+def _replaced(fields: dict, old: str, new: str) -> dict:
+    """A problem's fields with ``old`` replaced by ``new`` in its text (source and message)."""
+    return {k: v.replace(old, new) if isinstance(v, str) else v for k, v in fields.items()}
+
+
 def _checked_across_records(
     sentences: list[LabeledSentence], targets: list[Target], key: tuple | None
 ) -> list[Problem]:
@@ -284,17 +289,11 @@ def _checked_across_records(
     path = checks_cache_file(key)
     prefix = os.path.join(_relocatable(key)[1], "")
     try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-        return [
-            Problem(**{k: v.replace(ROOT_MARK, prefix) if isinstance(v, str) else v for k, v in p.items()})
-            for p in kept
-        ]
+        return [Problem(**_replaced(p, ROOT_MARK, prefix)) for p in json.loads(path.read_text(encoding="utf-8"))]
     except (OSError, ValueError, TypeError, AttributeError):  # not there yet, or unreadable: check again
         pass
     problems = cross_record_problems(sentences, targets)
-    marked = [
-        {k: v.replace(prefix, ROOT_MARK) if isinstance(v, str) else v for k, v in vars(p).items()} for p in problems
-    ]
+    marked = [_replaced(vars(p), prefix, ROOT_MARK) for p in problems]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(marked, ensure_ascii=False))

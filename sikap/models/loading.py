@@ -48,11 +48,16 @@ LOADERS: dict[str, Callable[[StoredModel], Predictor]] = {
 }
 
 
-def load_stored(model: StoredModel) -> Predictor:
-    """Instantiate the predictor for a stored model, whatever its kind."""
+def loader_of(model: StoredModel) -> Callable[[StoredModel], Predictor]:
+    """The loader of ``model``'s kind; a :class:`SikapError` naming the model for a kind with none."""
     if model.kind not in LOADERS:
         raise SikapError(f"model {model.tag} has unknown kind {model.kind!r}")
-    return LOADERS[model.kind](model)
+    return LOADERS[model.kind]
+
+
+def load_stored(model: StoredModel) -> Predictor:
+    """Instantiate the predictor for a stored model, whatever its kind."""
+    return loader_of(model)(model)
 
 
 def member_setting() -> str:
@@ -171,8 +176,7 @@ def ensure_stored(requested: str | None = None, console: Console | None = None) 
         build_default_model(console)
         model = resolve(requested)
     assert model is not None
-    if model.kind not in LOADERS:
-        raise SikapError(f"model {model.tag} has unknown kind {model.kind!r}")
+    loader_of(model)  # a kind it can load
     for name, tag in model.metadata.get("members", {}).items() if model.kind == "ensemble" else ():
         try:
             get_model(tag)
