@@ -17,13 +17,14 @@ import argparse
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from sikap.cpu import lscpu_summary  # noqa: E402  (needs the repo on sys.path)
 
 
 def throughput_module():
@@ -66,7 +67,7 @@ def main() -> None:
         "--base", type=Path, help="base model directory of the tagged models (default: the prepared e5-small)"
     )
     args = parser.parse_args()
-    print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
+    print(lscpu_summary())
 
     tp = throughput_module()
     from sikap.models.basemodel import ensure_e5_base

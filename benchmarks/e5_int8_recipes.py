@@ -11,7 +11,6 @@ changes, size and dev sentences/s.
 
 import argparse
 import json
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -33,9 +32,9 @@ def main() -> None:
     parser.add_argument("--model", help="transformer tag (default: the newest)")
     parser.add_argument("--recipes", nargs="*", help="names from RECIPES (default: all)")
     args = parser.parse_args()
-    flags = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    print(next((line for line in flags.splitlines() if line.startswith("Model name")), ""))
-    print(next((line for line in flags.splitlines() if line.startswith("Flags")), ""))
+    from sikap.cpu import lscpu_summary
+
+    print(lscpu_summary())
 
     from sikap.data.labels import load_labels
     from sikap.models.onnx.embeddings import compact_word_embeddings

@@ -8,11 +8,12 @@ otherwise idle machine with C cores a step takes about CPU seconds / C.
 
 import argparse
 import json
-import subprocess
 import time
 from pathlib import Path
 
 import torch
+
+from sikap.cpu import lscpu_summary
 
 
 def main() -> None:
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument("--freeze-layers", type=int, nargs="+", default=[0, 4, 6])
     parser.add_argument("--base", type=Path, help="base model directory (default: the prepared e5-small)")
     args = parser.parse_args()
-    print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
+    print(lscpu_summary())
 
     from sikap.data.labels import load_labels
     from sikap.models.basemodel import ensure_e5_base

@@ -54,15 +54,6 @@ def disk_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
-def lscpu() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "lscpu unavailable"
-    keep = ("Model name", "CPU(s):", "Thread(s) per core", "Core(s) per socket", "Flags")
-    return "\n".join(line for line in out.splitlines() if line.startswith(keep))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ensemble", help="Ensemble tag (default: the newest in the store).")
@@ -74,6 +65,7 @@ def main() -> None:
         print(json.dumps(worker(args.worker, args.sentences, args.chunk)))
         return
 
+    from sikap.cpu import lscpu_summary
     from sikap.models.store import get_model, newest
 
     ensemble = get_model(args.ensemble) if args.ensemble else newest(("ensemble",))
@@ -81,7 +73,7 @@ def main() -> None:
         sys.exit("no ensemble in the store: run `make model` or `sikap ensemble build` first")
     members = ensemble.metadata["members"]
     rows = [("default", members["default"]), ("transformer", members["transformer"]), ("ensemble", ensemble.tag)]
-    print(lscpu())
+    print(lscpu_summary())
     print(f"\n{args.sentences} sentences from labels/, chunks of {args.chunk}; each model in a fresh process\n")
     print("| model | tag | sentences/s | peak RSS MiB | disk MiB | load s |")
     print("|---|---|---|---|---|---|")

@@ -68,14 +68,6 @@ def cpu_ms_a_sentence(predict, texts: list[str], call: int, rounds: int) -> floa
     return 1000 * best / len(texts)
 
 
-def lscpu() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "lscpu: not available"
-    return "\n".join(line for line in out.splitlines() if line.startswith(("Model name", "Flags", "CPU(s)")))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=512)
@@ -89,6 +81,7 @@ def main() -> None:
 
     from rich.console import Console
 
+    from sikap.cpu import lscpu_summary
     from sikap.data.labels import load_labels
     from sikap.models.baseline import fit_pipelines
     from sikap.models.baseline_predictor import PIPELINES_ARTIFACT, BaselinePredictor
@@ -96,7 +89,7 @@ def main() -> None:
     from sikap.paths import targets_file
     from sikap.text.targets import OTHER_SLOT, TARGET_SLOT, load_targets
 
-    print(lscpu())
+    print(lscpu_summary())
     targets = load_targets()
     sentiment, stance, _ = fit_pipelines(load_labels(targets=targets), targets, Console(quiet=True))
     texts = label_texts(args.sentences)

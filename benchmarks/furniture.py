@@ -16,10 +16,6 @@ the furniture pass of both measured in the same run (best of three), after the C
 import argparse
 import csv
 import gzip
-import platform
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from sikap.cpu import cpu_line, lscpu_fields
 from sikap.errors import InputError
 from sikap.text.furniture.features import clean_line
 from sikap.text.furniture.mockups import write_pages
@@ -135,25 +132,6 @@ def speed(pages_dir: Path, detector: Detector, rounds: int = 3) -> float:
     return lines / best
 
 
-def lscpu_flags() -> str:
-    """The ``Flags:`` line of ``lscpu`` (all of them), or ``n/a``."""
-    if not shutil.which("lscpu"):
-        return "lscpu flags: n/a"
-    out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    flags = next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Flags:")), "n/a")
-    return f"lscpu flags: {flags}"
-
-
-def cpu_line() -> str:
-    """CPU model and the SIMD flags that matter, from /proc/cpuinfo (as ``lscpu`` shows them)."""
-    info = Path("/proc/cpuinfo")
-    text = info.read_text() if info.exists() else ""
-    model = re.search(r"model name\s*:\s*(.+)", text)
-    flags = set((re.search(r"flags\s*:\s*(.+)", text) or re.match("", "")).group(0).split())
-    simd = " ".join(f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni") if f in flags)
-    return f"CPU: {model.group(1).strip() if model else platform.processor()} (flags: {simd or 'n/a'})"
-
-
 def summary(result: dict) -> str:
     found, total = sum(result["found"].values()), sum(result["total"].values())
     return (
@@ -186,7 +164,7 @@ def main() -> None:
     args = parser.parse_args()
     annotations_path = args.annotations or args.pages / "annotations.tsv"
     print(cpu_line())
-    print(lscpu_flags())
+    print(f"lscpu flags: {lscpu_fields().get('Flags', 'n/a')}")
     try:
         if not annotations_path.is_file():
             raise InputError(f"{annotations_path}: no annotation file")

@@ -32,22 +32,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sikap.cpu import cpu_line
 from sikap.data.sample import write_sample_labels
 from sikap.service.process import running_service
 
 ONE = ["Pasukan Rusia kembali menggempur wilayah timur Ukraina pada Selasa malam, kata pejabat setempat."]
 MANY = ONE * 42
-
-
-def cpu_flags() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    except OSError:
-        return "lscpu not available"
-    lines = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
-    flags = set(lines.get("Flags", "").split())
-    wanted = [f for f in ("avx2", "avx512f", "avx512_vnni", "amx_tile") if f in flags]
-    return f"{lines.get('Model name', '?')}, {os.cpu_count()} CPUs, flags: {' '.join(wanted) or 'none of avx2/avx512'}"
 
 
 class Load:
@@ -164,7 +154,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.seconds = args.seconds or (120.0 if args.scenario == "attach" else 1500.0)
-    print(f"CPU: {cpu_flags()}")
+    print(cpu_line())
     {"swap": swap, "build": build, "attach": attach}[args.scenario](args)
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sikap.cpu import lscpu_summary  # noqa: E402  (needs the repo on sys.path)
+
 SCENARIOS = ("one thread", "API thread pool", "loaded on another thread")
 
 
@@ -77,7 +79,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(measure(args.worker, args.model, args.sentences, args.batch)))
         return
-    print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
+    print(lscpu_summary())
     rows = {}
     for scenario in SCENARIOS:
         command = [sys.executable, __file__, "--worker", scenario, "--sentences", str(args.sentences)]

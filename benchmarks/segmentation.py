@@ -10,11 +10,10 @@ breaks, as scraped text often is). Each size is segmented with
 """
 
 import argparse
-import platform
 import random
-import subprocess
 import time
 
+from sikap.cpu import cpu_line
 from sikap.data.labels import load_labels
 from sikap.text.articles import article_segments
 
@@ -36,18 +35,6 @@ def build_article(chars: int, one_paragraph: bool = False, seed: int = 0) -> str
     return "".join(parts)[:chars]
 
 
-def cpu_line() -> str:
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown CPU"
-    fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
-    flags = [f for f in fields.get("Flags", "").split() if f.startswith(("avx", "sse4", "fma"))]
-    return (
-        f"{fields.get('Model name', '?').strip()}, {fields.get('CPU(s)', '?').strip()} CPUs; flags: {' '.join(flags)}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000,200000,1000000", help="Comma-separated article sizes (chars).")
@@ -55,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    print(f"CPU: {cpu_line()}")
+    print(cpu_line())
     for shape, one_paragraph in (("news paragraphs", False), ("one paragraph", True)):
         print(f"\n{shape}\n{'chars':>10} {'segments':>9} {'seconds':>9} {'µs/char':>8}")
         per_char = {}

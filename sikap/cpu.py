@@ -45,6 +45,44 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
     return frozenset()
 
 
+# The lines of ``lscpu`` a benchmark prints with its numbers: speeds compare only within one machine (and run).
+LSCPU_FIELDS = ("CPU(s)", "Model name", "Thread(s) per core", "Core(s) per socket", "Flags")
+
+
+def lscpu_fields() -> dict[str, str]:
+    """``lscpu``'s fields, name → value, in its order; empty where ``lscpu`` is missing or fails."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {
+        name.strip(): value.strip() for name, sep, value in (line.partition(":") for line in out.splitlines()) if sep
+    }
+
+
+def lscpu_summary(fields: tuple[str, ...] = LSCPU_FIELDS) -> str:
+    """The ``fields`` of ``lscpu`` as it prints them (``Name: value`` lines, all flags), or ``lscpu: not available``."""
+    found = lscpu_fields()
+    lines = [f"{name}: {value}" for name, value in found.items() if name in fields]
+    return "\n".join(lines) if lines else "lscpu: not available"
+
+
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+
+
+def cpu_line() -> str:
+    """``CPU: <model>, <n> CPUs, flags: <the SIMD flags of SIMD_FLAGS it has>``: one line for a table's header."""
+    import platform
+
+    fields = lscpu_fields()
+    flags = set(fields.get("Flags", "").split()) or cpu_flags()
+    simd = " ".join(flag for flag in SIMD_FLAGS if flag in flags) or "none of " + "/".join(SIMD_FLAGS)
+    model = fields.get("Model name") or platform.processor() or "unknown"
+    return f"CPU: {model}, {os.cpu_count()} CPUs, flags: {simd}"
+
+
 def has_native_bf16(flags: frozenset[str] | set[str] | None = None) -> bool:
     """Whether the CPU (``flags``, default this one's) multiplies bf16 natively (AVX512-BF16 or AMX-BF16)."""
     return bool(NATIVE_BF16_FLAGS & (cpu_flags() if flags is None else flags))
