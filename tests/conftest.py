@@ -6,6 +6,8 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -233,3 +235,28 @@ def train_tiny_transformer(tiny_bert: Path, run_dir: Path) -> str:
     )
     targets = load_targets()
     return train_transformer(config, load_labels(targets=targets), targets, targets_file())
+
+
+@pytest.fixture(scope="session")
+def tiny_transformer_archive(tiny_bert: Path, tmp_path_factory) -> Path:
+    """:func:`train_tiny_transformer` once per test worker, kept outside the store as an archive: the modules that
+    only read it put it in the store with :func:`stored_from` (a fraction of a second, against ~4 CPU-s to train)."""
+    from sikap.models.store import delete_model, export_model
+
+    tag = train_tiny_transformer(tiny_bert, tmp_path_factory.mktemp("tiny-run"))
+    archive = export_model(tag, tmp_path_factory.mktemp("tiny-archive") / "tiny-transformer.bentomodel")
+    delete_model(tag)
+    return archive
+
+
+@contextmanager
+def stored_from(archive: Path) -> Iterator[str]:
+    """The model of ``archive`` in the session store while the block runs (its tag), removed afterwards: later test
+    modules of this worker see the store they expect."""
+    from sikap.models.store import delete_model, import_model
+
+    tag = import_model(archive)
+    try:
+        yield tag
+    finally:
+        delete_model(tag)

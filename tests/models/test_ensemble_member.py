@@ -1,12 +1,13 @@
 """Which transformer an ensemble serves: the int8 export it names, or the export's torch source in bf16."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import train_tiny_transformer
+from conftest import stored_from
 
 from sikap.errors import SikapError
 from sikap.models.ensemble import EnsemblePredictor
@@ -58,13 +59,12 @@ def test_a_torch_member_is_served_as_named() -> None:
 
 
 @pytest.fixture(scope="module")
-def export_tag(tiny_bert: Path, tmp_path_factory):
-    """A tiny transformer and its fp32 export (the int8 one differs only in its graph), removed afterwards."""
-    source = train_tiny_transformer(tiny_bert, tmp_path_factory.mktemp("member-run"))
-    tag = export_onnx(source, "fp32")
-    yield tag
-    for model in (tag, source):
-        delete_model(model)
+def export_tag(tiny_transformer_archive: Path) -> Iterator[str]:
+    """The tiny transformer and its fp32 export (the int8 one differs only in its graph), removed afterwards."""
+    with stored_from(tiny_transformer_archive) as source:
+        tag = export_onnx(source, "fp32")
+        yield tag
+        delete_model(tag)
 
 
 @pytest.fixture

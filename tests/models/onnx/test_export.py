@@ -1,10 +1,11 @@
 """ONNX export end to end on a tiny BERT trained in the test run: fp32 and int8, validation, refusal, serving."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import train_tiny_transformer
+from conftest import stored_from
 from typer.testing import CliRunner
 
 from sikap.cli import app
@@ -24,8 +25,9 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def source_tag(tiny_bert: Path, tmp_path_factory) -> str:
-    return train_tiny_transformer(tiny_bert, tmp_path_factory.mktemp("onnx-run"))
+def source_tag(tiny_transformer_archive: Path) -> Iterator[str]:
+    with stored_from(tiny_transformer_archive) as tag:
+        yield tag
 
 
 def export(*args: str) -> str:

@@ -1,16 +1,17 @@
 """Inference precision: chosen per CPU (native bf16 or fp32), overridable by env; bf16 labels match fp32's."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import train_tiny_transformer
+from conftest import stored_from
 
 from sikap.cpu import cpu_flags, has_native_bf16
 from sikap.data.labels import load_labels
 from sikap.errors import SikapError
 from sikap.models.loading import load_stored
-from sikap.models.store import delete_model, get_model
+from sikap.models.store import get_model
 from sikap.models.transformer.predict import (
     PACKING_ENV,
     PRECISION_ENV,
@@ -30,10 +31,9 @@ PROBABILITY_TOLERANCE = 0.03
 
 
 @pytest.fixture(scope="module")
-def tiny_tag(tiny_bert: Path, tmp_path_factory):
-    tag = train_tiny_transformer(tiny_bert, tmp_path_factory.mktemp("precision-run"))
-    yield tag
-    delete_model(tag)  # later modules of this worker see the store they expect
+def tiny_tag(tiny_transformer_archive: Path) -> Iterator[str]:
+    with stored_from(tiny_transformer_archive) as tag:
+        yield tag
 
 
 @pytest.mark.parametrize(
