@@ -99,7 +99,9 @@ sys.exit(int(sys.argv[1]))
 SLEEPER = """
 import os, sys, time
 from pathlib import Path
-(Path(__file__).parent / (sys.argv[1] + ".pid")).write_text(str(os.getpid()))
+pid_file = Path(__file__).parent / (sys.argv[1] + ".pid")
+pid_file.with_suffix(".tmp").write_text(str(os.getpid()))
+pid_file.with_suffix(".tmp").replace(pid_file)  # whole: the parent signals this process as soon as the file exists
 time.sleep(600)
 """
 
