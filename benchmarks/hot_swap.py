@@ -104,9 +104,14 @@ def swap(args: argparse.Namespace) -> None:
                 time.sleep(0.2)
             first_new = min((r[0] for r in load.records if r[3] not in (old, None)), default=float("nan"))
             time.sleep(args.settle)
+            swaps = httpx.get(f"{service.url}/metadata").json()["swaps"]  # the service's own record
         report(load.records, f"swap under load ({args.clients} clients)")
         print(f"\ntraining took {stored - trained:.1f} s; first answer from the new model {first_new - stored:.1f} s "
               "after it was stored")
+        print(f"served before the training: {old}")
+        for swap in swaps:
+            print(f"swap recorded by the service: {swap['from']} -> {swap['to']} ({swap['seconds']} s, "
+                  f"error: {swap['error']})")
 
 
 def build(args: argparse.Namespace) -> None:

@@ -127,7 +127,6 @@ LONGEST_FIRST = (
     "tests/text/test_furniture.py",
     "tests/models/transformer/test_training.py",
     "tests/models/test_ensemble.py",
-    "tests/service/test_swap_under_load.py",
     "tests/service/test_service_shutdown.py",
     "tests/models/onnx/test_export.py",
 )

