@@ -259,3 +259,11 @@ def stored_from(archive: Path) -> Iterator[str]:
         yield tag
     finally:
         delete_model(tag)
+
+
+def store_holding(tag: str, home: Path) -> Path:
+    """A model store at ``home`` that holds only the session store's model ``tag`` (a copy): what a test's own
+    store needs when the model's training is not what the test is about."""
+    name, version = tag.split(":")
+    shutil.copytree(SESSION_HOME / "models" / name / version, home / "models" / name / version)
+    return home

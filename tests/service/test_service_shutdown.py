@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from conftest import SESSION_HOME
+from conftest import store_holding
 
 from sikap.service.api_models import MAX_REQUEST_CHARS, MAX_REQUEST_SENTENCES
 from sikap.service.process import free_port
@@ -38,10 +38,7 @@ def home(default_tag: str, tmp_path_factory) -> Path:
     """A store holding only the embedded default, whatever the test files run before on this worker stored beside
     it in the session store (an ONNX export served there would import onnxruntime, which writes its telemetry
     session file ``.ses`` into ``$TMPDIR`` on import, and keeps it)."""
-    name, version = default_tag.split(":")
-    home = tmp_path_factory.mktemp("shutdown-home")
-    shutil.copytree(SESSION_HOME / "models" / name / version, home / "models" / name / version)
-    return home
+    return store_holding(default_tag, tmp_path_factory.mktemp("shutdown-home"))
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
