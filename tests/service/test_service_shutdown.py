@@ -17,7 +17,7 @@ import pytest
 from conftest import store_holding
 
 from sikap.service.api_models import MAX_REQUEST_CHARS, MAX_REQUEST_SENTENCES
-from sikap.service.process import free_port
+from sikap.service.process import PORT_ATTEMPTS, free_port
 
 
 def wait_ready(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
@@ -41,23 +41,44 @@ def home(default_tag: str, tmp_path_factory) -> Path:
     return store_holding(default_tag, tmp_path_factory.mktemp("shutdown-home"))
 
 
+def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    """`sikap serve` on a free port, once ready: the process and its URL. Another process may bind the picked port
+    before the service does (the tests beside this one start services and Ray); then it is started again on
+    another port, as :func:`sikap.service.process.running_service` does."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port = free_port()
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "sikap.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(url, process)
+            return process, url
+        except AssertionError:
+            taken = process.poll() is not None and "Address already in use" in log.read_text()
+            if not taken:
+                process.kill()
+            if not taken or attempt == PORT_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_serve_stops_every_process_within_10_s(home: Path, default_tag: str, stop: signal.Signals, tmp_path) -> None:
-    port = free_port()
     # The temporary directory of sikap serve and all it starts; short (not in tmp_path): BentoML puts its workers'
     # Unix sockets there, whose paths may not exceed 107 bytes
     scratch = Path(tempfile.mkdtemp(prefix="shutdown-"))
     env = {**os.environ, "SIKAP_HOME": str(home), "TMPDIR": str(scratch)}
     env.pop("SIKAP_API_KEY", None)
-    with (tmp_path / "serve.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sikap.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     descendants: list[psutil.Process] = []
     try:
-        wait_ready(url, process)
+        process, url = start_serve(env, tmp_path / "serve.log")
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    try:
         assert httpx.get(f"{url}/metadata", timeout=10).json()["tag"] == default_tag
         descendants = psutil.Process(process.pid).children(recursive=True)
         assert len(descendants) >= 3  # bentoml serve, the API worker, the Classifier worker
