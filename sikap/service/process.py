@@ -14,9 +14,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sikap.errors import SikapError
@@ -124,18 +125,34 @@ def running_service(home: Path, log: Path | None = None, timeout: float = 240, *
     """Serve ``serving.service:Sikap`` with the model store at ``home`` (extra ``env``, e.g. ``SIKAP_MODEL``);
     yields once ``/readyz`` answers, and stops the whole process group afterwards.
 
-    A port is free when :func:`free_port` picks it, but another process may bind it before the service does; a
-    service that exits with "Address already in use" is started again on another port (``PORT_ATTEMPTS`` in all).
+    The port: :func:`serving_on_a_free_port`.
     """
     environ = {**os.environ, "SIKAP_HOME": str(home), "BENTOML_HOME": str(home), **env}
     if "SIKAP_MODEL" not in env:
         environ.pop("SIKAP_MODEL", None)
+    command = partial(serve_command, "127.0.0.1")
+    with serving_on_a_free_port(
+        command, REPO_ROOT, environ, lambda port: log or home / f"serve-{port}.log", timeout
+    ) as service:
+        yield service
+
+
+@contextmanager
+def serving_on_a_free_port(
+    command: Callable[[int], list[str]],
+    cwd: Path,
+    env: dict[str, str],
+    log: Callable[[int], Path],
+    timeout: float = 240,
+) -> Iterator[RunningService]:
+    """:func:`serving` of ``command(port)`` on a :func:`free_port`, its output in ``log(port)``. A port is free when
+    it is picked, but another process may bind it before the service does: a service that exits with "Address
+    already in use" is started again on another port (``PORT_ATTEMPTS`` in all)."""
     for attempt in range(1, PORT_ATTEMPTS + 1):
         port = free_port()
         started = ExitStack()
         try:
-            command, path = serve_command("127.0.0.1", port), log or home / f"serve-{port}.log"
-            service = started.enter_context(serving(command, port, REPO_ROOT, environ, path, timeout))
+            service = started.enter_context(serving(command(port), port, cwd, env, log(port), timeout))
         except SikapError as exc:
             if "Address already in use" in str(exc) and attempt < PORT_ATTEMPTS:
                 continue

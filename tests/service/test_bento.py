@@ -13,7 +13,7 @@ from conftest import store_holding
 import sikap.paths
 from sikap.paths import REPO_ROOT, sikap_home
 from sikap.service.bento import packed_models
-from sikap.service.process import free_port, serving
+from sikap.service.process import serving_on_a_free_port
 
 BENTOML = [sys.executable, "-m", "bentoml"]
 NATO_SENTENCE = "Sekjen NATO menyambut keputusan Finlandia bergabung dengan aliansi pertahanan itu."
@@ -64,10 +64,11 @@ def test_the_bento_serves_the_model_it_packs_from_a_clean_home(default_tag: str,
     assert (clean / "bentoml" / "models" / model.replace(":", "/") / "model.yaml").is_file()
     assert size_mb(bento_dir) < MAX_BENTO_MB, f"the Bento packs {size_mb(bento_dir):.1f} MB: more than it needs?"
 
-    port = free_port()
-    command = [*BENTOML, "serve", bento, "--host", "127.0.0.1", "--port", str(port)]
+    def command(port: int) -> list[str]:
+        return [*BENTOML, "serve", bento, "--host", "127.0.0.1", "--port", str(port)]
+
     # ready in 10-30 s; a service that cannot load keeps restarting its workers until the timeout
-    with serving(command, port, elsewhere, env, tmp_path / "serve.log", timeout=120) as service:
+    with serving_on_a_free_port(command, elsewhere, env, lambda port: tmp_path / "serve.log", timeout=120) as service:
         response = httpx.post(f"{service.url}/classify", json={"sentences": [NATO_SENTENCE]}, timeout=60)
         meta = httpx.get(f"{service.url}/metadata", timeout=30).json()
     assert response.status_code == 200, response.text
