@@ -17,7 +17,7 @@ import pytest
 from conftest import store_holding
 
 from sikap.service.api_models import MAX_REQUEST_CHARS, MAX_REQUEST_SENTENCES
-from sikap.service.process import PORT_ATTEMPTS, free_port
+from sikap.service.process import PORT_ATTEMPTS, free_port, stop_tree
 
 
 def wait_ready(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
@@ -59,7 +59,7 @@ def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
         except AssertionError:
             taken = process.poll() is not None and "Address already in use" in log.read_text()
             if not taken:
-                process.kill()
+                stop_tree(process.pid)  # a service that did not get ready, with all it started
             if not taken or attempt == PORT_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
