@@ -14,8 +14,8 @@ import pytest
 
 # One BLAS/OpenMP thread per test process (and the services and CLIs it starts, which inherit the environment),
 # set before numpy or torch is imported: the tests' small sparse fits and tiny models gain nothing from more, and
-# idle OpenBLAS threads spin (the embedded default's L-BFGS fits, as they were, on a labels sample: 42 s CPU with the default
-# pools on a busy 2-core machine, 8 s with one thread). A variable already set is left as it is.
+# idle OpenBLAS threads spin (the embedded default's former L-BFGS fits on a labels sample: 42 s CPU with the
+# default pools on a busy 2-core machine, 8 s with one thread). A variable already set is left as it is.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
