@@ -85,6 +85,8 @@ class RunningService:
     url: str
     pid: int
     log: Path  # the service's output (both workers)
+    process: subprocess.Popen
+    tmpdir: Path  # the service's TMPDIR, removed with what is left in it when the service is stopped
 
 
 def ephemeral_ports() -> range:
@@ -190,7 +192,7 @@ def serving(
                 if time.monotonic() > deadline:
                     raise SikapError(f"service not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
                 time.sleep(0.5)
-            yield RunningService(url, process.pid, log)
+            yield RunningService(url, process.pid, log, process, Path(scratch))
         finally:
             stop_tree(process.pid)
             process.wait(5)
